@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class JocConfig(AppConfig):
+    name = "joc"
+    verbose_name = "JOC"

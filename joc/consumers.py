@@ -1,0 +1,58 @@
+"""WebSocket consumers: each checks the user and the group before joining, then forwards
+pre-rendered fragments. They never query the database per event."""
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from joc import live, permissions
+
+
+class FragmentConsumer(AsyncWebsocketConsumer):
+    """Joins the groups `allowed_groups()` returns for this user, or closes the socket."""
+
+    groups_joined = ()
+
+    async def connect(self):
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=4401)
+            return
+        groups = await database_sync_to_async(self.allowed_groups)(user)
+        if not groups:
+            await self.close(code=4403)
+            return
+        self.groups_joined = tuple(groups)
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code):
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive(self, text_data=None, bytes_data=None):
+        """Clients only listen; anything they send is ignored."""
+
+    async def fragment(self, event):
+        await self.send(text_data=event["html"])
+
+    def allowed_groups(self, user):
+        raise NotImplementedError
+
+
+class DashboardConsumer(FragmentConsumer):
+    """The operators' dashboard: every change on the JOC floor."""
+
+    def allowed_groups(self, user):
+        return [live.OPERATORS] if permissions.is_operator(user) else []
+
+
+class CWGConsumer(FragmentConsumer):
+    """A representative's portal: only their own CWG's group, named in the URL."""
+
+    def allowed_groups(self, user):
+        cwg_id = int(self.scope["url_route"]["kwargs"]["cwg_id"])
+        rep = permissions.representative_of(user)
+        if rep is None or rep.cwg_id != cwg_id:
+            return []
+        return [live.cwg_group(cwg_id)]

@@ -1,0 +1,300 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class IncidentQuerySet(models.QuerySet):
+    OPEN_STATUSES = ("new", "acknowledged", "verifying", "confirmed", "responding")
+
+    def open(self):
+        return self.filter(status__in=self.OPEN_STATUSES)
+
+
+class Incident(models.Model):
+    """What the JOC triages: one or more corroborating reports."""
+
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+        VERIFYING = "verifying", "Verifying"
+        CONFIRMED = "confirmed", "Confirmed"
+        UNFOUNDED = "unfounded", "Unfounded (rumour debunked)"
+        MERGED = "merged", "Merged"
+        RESPONDING = "responding", "Responding"
+        RESOLVED = "resolved", "Resolved"
+        CLOSED = "closed", "Closed"
+
+    class Priority(models.IntegerChoices):
+        P1 = 1, "P1"
+        P2 = 2, "P2"
+        P3 = 3, "P3"
+        P4 = 4, "P4"
+
+    reference = models.CharField(max_length=20, unique=True, editable=False)
+    category = models.ForeignKey(
+        "reports.Category", on_delete=models.PROTECT, related_name="incidents"
+    )
+    title = models.CharField(max_length=200)
+    location_text = models.CharField(max_length=255)
+    ward = models.ForeignKey("cwg.Ward", on_delete=models.PROTECT, related_name="incidents")
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.P3)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_incidents",
+    )
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from"
+    )
+    # Optimistic locking: every write says which version it saw; a stale write is refused.
+    version = models.PositiveIntegerField(default=1)
+    last_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    outcome = models.TextField(blank=True)
+    # Milestones, stamped when each transition is made.
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    last_report_at = models.DateTimeField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    verifying_at = models.DateTimeField(null=True, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    first_dispatched_at = models.DateTimeField(null=True, blank=True)
+    on_scene_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = IncidentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["priority", "-last_report_at"]
+        indexes = [
+            models.Index(fields=["status", "priority", "-last_report_at"]),
+            # Triage matching: same category, open, recent, inside a bounding box or ward.
+            models.Index(fields=["category", "status", "last_report_at"]),
+            models.Index(fields=["latitude", "longitude"]),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} {self.title}"
+
+
+class IncidentEvent(models.Model):
+    """The append-only timeline and audit trail of an incident."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    kind = models.CharField(max_length=40)
+    from_value = models.CharField(max_length=100, blank=True)
+    to_value = models.CharField(max_length=100, blank=True)
+    note = models.TextField(blank=True)
+    public = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.incident_id} {self.kind}"
+
+
+class Resource(models.Model):
+    """A deployable unit."""
+
+    class Agency(models.TextChoices):
+        SAPS = "saps", "SAPS"
+        METRO_POLICE = "metro_police", "Metro Police"
+        LAW_ENFORCEMENT = "law_enforcement", "Law Enforcement"
+        FIRE_RESCUE = "fire_rescue", "Fire & Rescue"
+        EMS = "ems", "EMS"
+        DISASTER_RISK = "disaster_risk", "Disaster Risk Management"
+        TRAFFIC = "traffic", "Traffic"
+
+    class Status(models.TextChoices):
+        AVAILABLE = "available", "Available"
+        DISPATCHED = "dispatched", "Dispatched"
+        EN_ROUTE = "en_route", "En route"
+        ON_SCENE = "on_scene", "On scene"
+        OUT_OF_SERVICE = "out_of_service", "Out of service"
+
+    call_sign = models.CharField(max_length=40, unique=True)
+    agency = models.CharField(max_length=20, choices=Agency.choices)
+    description = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.AVAILABLE)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["agency", "call_sign"]
+
+    def __str__(self):
+        return f"{self.call_sign} ({self.get_agency_display()})"
+
+
+class Dispatch(models.Model):
+    """A resource sent to an incident, with the time of each status change."""
+
+    class Status(models.TextChoices):
+        DISPATCHED = "dispatched", "Dispatched"
+        EN_ROUTE = "en_route", "En route"
+        ON_SCENE = "on_scene", "On scene"
+        CLEARED = "cleared", "Cleared"
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="dispatches")
+    resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="dispatches")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DISPATCHED)
+    dispatched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    dispatched_at = models.DateTimeField(auto_now_add=True)
+    en_route_at = models.DateTimeField(null=True, blank=True)
+    on_scene_at = models.DateTimeField(null=True, blank=True)
+    cleared_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["dispatched_at", "id"]
+        verbose_name_plural = "dispatches"
+        constraints = [
+            # A resource is on at most one live dispatch at a time.
+            models.UniqueConstraint(
+                fields=["resource"], condition=~Q(status="cleared"), name="one_live_dispatch"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.resource} → {self.incident}"
+
+
+class Alert(models.Model):
+    """Verified intelligence the JOC sends out to the CWGs of the target wards."""
+
+    class Severity(models.TextChoices):
+        ADVISORY = "advisory", "Advisory"
+        WARNING = "warning", "Warning"
+        EMERGENCY = "emergency", "Emergency"
+
+    class Status(models.TextChoices):
+        AWAITING_APPROVAL = "awaiting_approval", "Awaiting supervisor approval"
+        SENT = "sent", "Sent"
+        CANCELLED = "cancelled", "Cancelled"
+
+    title = models.CharField(max_length=150)
+    message = models.TextField()
+    severity = models.CharField(max_length=12, choices=Severity.choices)
+    incident = models.ForeignKey(
+        Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts"
+    )
+    all_wards = models.BooleanField(default=False)
+    wards = models.ManyToManyField("cwg.Ward", blank=True, related_name="alerts")
+    expires_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices)
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="alerts_created"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="alerts_approved",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.title
+
+
+class AlertVersion(models.Model):
+    """Every version of an alert as it was sent: the original, corrections, the all-clear."""
+
+    class Kind(models.TextChoices):
+        ORIGINAL = "original", "Original"
+        UPDATE = "update", "Update"
+        ALL_CLEAR = "all_clear", "All clear"
+        CANCELLATION = "cancellation", "Cancellation"
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    title = models.CharField(max_length=150)
+    message = models.TextField()
+    severity = models.CharField(max_length=12, choices=Alert.Severity.choices)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["alert", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["alert", "number"], name="one_alert_version_number")
+        ]
+
+    def __str__(self):
+        return f"{self.alert} v{self.number}"
+
+
+class AlertRecipient(models.Model):
+    """One CWG targeted by an alert, and its acknowledgement."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="recipients")
+    cwg = models.ForeignKey(
+        "cwg.CommunityWatchGroup", on_delete=models.CASCADE, related_name="alert_receipts"
+    )
+    delivered_at = models.DateTimeField(auto_now_add=True)
+    acknowledged_version = models.PositiveIntegerField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["alert", "cwg"], name="one_recipient_per_cwg")
+        ]
+
+    def __str__(self):
+        return f"{self.alert} → {self.cwg}"
+
+
+class AlertDelivery(models.Model):
+    """One notification of one alert version to one person through one channel (email, later
+    WhatsApp), with its attempts: the per-recipient delivery log."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    version = models.ForeignKey(AlertVersion, on_delete=models.CASCADE, related_name="deliveries")
+    recipient = models.ForeignKey(
+        AlertRecipient, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    representative = models.ForeignKey("cwg.Representative", on_delete=models.CASCADE)
+    channel = models.CharField(max_length=20)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "alert deliveries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "representative", "channel"], name="one_delivery_per_channel"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.version} → {self.representative} by {self.channel}"

@@ -1,0 +1,106 @@
+"""The one place that answers "may this user do this?". Views and consumers ask here."""
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+
+OPERATOR_GROUP = "JOC operator"
+SUPERVISOR_GROUP = "JOC supervisor"
+REPRESENTATIVE_GROUP = "CWG representative"
+
+
+def _groups(user):
+    if not user.is_authenticated:
+        return frozenset()
+    cached = getattr(user, "_watchline_groups", None)
+    if cached is None:
+        cached = frozenset(user.groups.values_list("name", flat=True))
+        user._watchline_groups = cached
+    return cached
+
+
+def is_supervisor(user):
+    return user.is_active and SUPERVISOR_GROUP in _groups(user)
+
+
+def is_operator(user):
+    """Operators and supervisors both work the JOC floor."""
+    return user.is_active and bool({OPERATOR_GROUP, SUPERVISOR_GROUP} & _groups(user))
+
+
+def is_city_admin(user):
+    return user.is_authenticated and user.is_active and user.is_staff
+
+
+def representative_of(user):
+    """The user's active Representative seat, or None."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if not hasattr(user, "_watchline_rep"):
+        from cwg.models import Representative
+
+        user._watchline_rep = (
+            Representative.objects.active().select_related("cwg").filter(user=user).first()
+        )
+    return user._watchline_rep
+
+
+def is_representative(user):
+    return REPRESENTATIVE_GROUP in _groups(user) and representative_of(user) is not None
+
+
+def can_view_cwg(user, cwg):
+    if is_operator(user) or is_city_admin(user):
+        return True
+    rep = representative_of(user)
+    return rep is not None and rep.cwg_id == cwg.pk
+
+
+def can_report(user):
+    """Only active representatives of approved CWGs may send reports."""
+    rep = representative_of(user)
+    return rep is not None and rep.cwg.is_approved
+
+
+def can_view_report(user, report):
+    if is_operator(user):
+        return True
+    rep = representative_of(user)
+    return rep is not None and rep.cwg_id == report.cwg_id
+
+
+def can_triage(user):
+    return is_operator(user)
+
+
+def home_url_name(user):
+    if is_operator(user):
+        return "joc:dashboard"
+    if is_representative(user):
+        return "cwg:portal"
+    if is_city_admin(user):
+        return "admin:index"
+    return None
+
+
+def role_required(check):
+    """Decorate a view: anonymous users go to login, users failing `check` get a 403."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not check(request.user):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+operator_required = role_required(is_operator)
+supervisor_required = role_required(is_supervisor)
+representative_required = role_required(is_representative)

@@ -1,0 +1,138 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class Category(models.Model):
+    """What kind of incident: reference data shared by reports and incidents."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=80)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self):
+        return self.name
+
+
+class Report(models.Model):
+    """What a representative sends. It links to the incident the JOC triages."""
+
+    class Channel(models.TextChoices):
+        WEB = "web", "Web form"
+        WHATSAPP = "whatsapp", "WhatsApp"
+
+    class Source(models.TextChoices):
+        EYEWITNESS = "eyewitness", "Saw it myself"
+        COMMUNITY = "community", "Told by community members"
+        SOCIAL_MEDIA = "social_media", "Social media"
+        CCTV = "cctv", "CCTV"
+        OTHER = "other", "Other"
+
+    class Urgency(models.TextChoices):
+        ROUTINE = "routine", "Routine"
+        URGENT = "urgent", "Urgent"
+        LIFE_THREATENING = "life_threatening", "Life-threatening"
+
+    class Status(models.TextChoices):
+        """The status the sender sees."""
+
+        RECEIVED = "received", "Received"
+        VERIFYING = "verifying", "Being verified"
+        CONFIRMED = "confirmed", "Confirmed"
+        NOT_CONFIRMED = "not_confirmed", "Not confirmed"
+        ACTION_TAKEN = "action_taken", "Action taken"
+        CLOSED = "closed", "Closed"
+
+    reference = models.CharField(max_length=20, unique=True, editable=False)
+    client_token = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
+    cwg = models.ForeignKey(
+        "cwg.CommunityWatchGroup", on_delete=models.PROTECT, related_name="reports"
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reports"
+    )
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="reports")
+    description = models.TextField("what is happening")
+    location_text = models.CharField("where", max_length=255)
+    ward = models.ForeignKey("cwg.Ward", on_delete=models.PROTECT, related_name="reports")
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    observed_at = models.DateTimeField("when it was observed")
+    source = models.CharField("how you know", max_length=20, choices=Source.choices)
+    urgency = models.CharField(max_length=20, choices=Urgency.choices, default=Urgency.ROUTINE)
+    people_count = models.PositiveIntegerField(
+        "people involved or at risk (roughly)", null=True, blank=True
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)
+    incident = models.ForeignKey(
+        "joc.Incident", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["cwg", "-created_at"])]
+
+    def __str__(self):
+        return self.reference
+
+
+def photo_upload_to(instance, filename):
+    return f"reports/{uuid.uuid4().hex}.{filename.rsplit('.', 1)[-1].lower()}"
+
+
+class ReportPhoto(models.Model):
+    """A photo with a report. `original` keeps its EXIF (location) for the JOC; `public` is a
+    stripped copy for everyone else. Both are served only through permission-checking views."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="photos")
+    update = models.ForeignKey(
+        "ReportUpdate", null=True, blank=True, on_delete=models.CASCADE, related_name="photos"
+    )
+    original = models.FileField(upload_to=photo_upload_to)
+    public = models.FileField(upload_to=photo_upload_to)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    exif_latitude = models.FloatField(null=True, blank=True)
+    exif_longitude = models.FloatField(null=True, blank=True)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self):
+        return f"Photo {self.pk} of {self.report}"
+
+
+class ReportUpdate(models.Model):
+    """The report's own timeline, as its sender sees it: the representative's follow-ups,
+    the JOC's public messages and status changes."""
+
+    class Kind(models.TextChoices):
+        FOLLOW_UP = "follow_up", "Follow-up from the CWG"
+        JOC_MESSAGE = "joc_message", "Message from the JOC"
+        STATUS = "status", "Status change"
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="updates")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    text = models.TextField(blank=True)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    client_token = models.UUIDField(unique=True, null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.report} {self.kind}"

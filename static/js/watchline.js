@@ -1,0 +1,25 @@
+// Watchline's small amount of JavaScript: only what htmx cannot do. No inline handlers anywhere.
+//
+// Live connection: htmx's ws extension keeps the socket open and reconnects with back-off. Every
+// time the socket (re)opens, the page fires `watchline:resync` on <body>; live regions reload
+// themselves over plain HTTP with hx-trigger="watchline:resync from:body", so nothing that
+// happened while the socket was down (or before it first opened) stays missing.
+(function () {
+  "use strict";
+
+  function setLiveState(up) {
+    var el = document.getElementById("live-state");
+    if (!el) return;
+    el.classList.toggle("down", !up);
+    el.textContent = up ? "Live" : "Offline – reconnecting…";
+    document.body.classList.toggle("live-down", !up);
+  }
+
+  document.addEventListener("htmx:wsOpen", function () {
+    setLiveState(true);
+    document.body.dispatchEvent(new CustomEvent("watchline:resync", { bubbles: true }));
+  });
+  document.addEventListener("htmx:wsClose", function () { setLiveState(false); });
+  document.addEventListener("htmx:wsError", function () { setLiveState(false); });
+  window.addEventListener("offline", function () { setLiveState(false); });
+})();

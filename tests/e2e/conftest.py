@@ -1,0 +1,92 @@
+"""Browser journeys: Playwright driving Debian's Chromium against a live Daphne server (HTTP and
+WebSockets) that runs in a forked process on the test database."""
+
+import os
+from functools import partial
+
+import pytest
+from asgiref.sync import SyncToAsync
+from channels.testing.live import make_application, set_database_connection
+from daphne.testing import DaphneProcess
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+
+from tests.conftest import CHROMIUM, chromium_available
+
+
+def _reset_asgiref_executor():
+    # The executor inherited across a fork may hold a dead thread's lock.
+    SyncToAsync.single_thread_executor = type(SyncToAsync.single_thread_executor)(max_workers=1)
+
+
+os.register_at_fork(after_in_child=_reset_asgiref_executor)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _browser_session():
+    """Runs before every other session fixture of the browser tests."""
+    if not chromium_available():
+        if os.environ.get("CI"):
+            pytest.fail(f"Chromium is missing in CI ({CHROMIUM}): .ci/run must install it")
+        pytest.skip(f"Chromium not installed at {CHROMIUM} (apt-get install -y chromium)")
+    # Playwright's sync API keeps an event loop in this thread; the tests' own ORM calls are
+    # synchronous and safe here. Browser tests run last, so no other test runs in this state.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def live_server_process(django_db_setup, django_db_blocker):
+    """One Daphne process for the whole browser session, on the test database."""
+    from django.conf import settings
+
+    if "localhost" not in settings.ALLOWED_HOSTS:
+        settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost", "127.0.0.1"]
+    with django_db_blocker.unblock():
+        process = DaphneProcess(
+            "localhost",
+            partial(make_application, static_wrapper=ASGIStaticFilesHandler),
+            setup=set_database_connection,
+        )
+        process.start()
+        if not process.ready.wait(timeout=30):
+            process.terminate()
+            raise RuntimeError("the live Daphne server did not start")
+    yield f"http://localhost:{process.port.value}"
+    process.terminate()
+    process.join(timeout=10)
+
+
+@pytest.fixture
+def live_url(live_server_process, transactional_db, django_db_serialized_rollback):
+    """The live server's base URL, with a database that starts each test as migrations left it."""
+    return live_server_process
+
+
+@pytest.fixture
+def login(live_url):
+    """Log a Playwright page in through the real login form."""
+
+    def do_login(page, username, password="watchline"):
+        page.goto(f"{live_url}/accounts/login/")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_load_state()
+
+    return do_login

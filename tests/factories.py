@@ -1,0 +1,153 @@
+"""factory-boy factories for every model the tests build."""
+
+import datetime
+
+import factory
+from django.contrib.auth.models import Group, User
+from django.utils import timezone
+
+from cwg.models import CommunityWatchGroup, Representative, Ward
+from joc import permissions
+from joc.models import Incident, Resource
+from reports.models import Category, Report
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    password = factory.django.Password("watchline")
+
+    groups = factory.PostGeneration(
+        lambda user, create, extracted, **kw: add_groups(user, extracted)
+    )
+
+
+def add_groups(user, names):
+    for name in names or ():
+        user.groups.add(Group.objects.get_or_create(name=name)[0])
+
+
+def with_role(group_name):
+    """A `groups` declaration that puts the user in `group_name` unless told otherwise."""
+    return factory.PostGeneration(
+        lambda user, create, extracted, **kw: add_groups(user, extracted or [group_name])
+    )
+
+
+class OperatorFactory(UserFactory):
+    username = factory.Sequence(lambda n: f"operator{n}")
+    groups = with_role(permissions.OPERATOR_GROUP)
+
+
+class SupervisorFactory(UserFactory):
+    username = factory.Sequence(lambda n: f"supervisor{n}")
+    groups = with_role(permissions.SUPERVISOR_GROUP)
+
+
+class AdminFactory(UserFactory):
+    username = factory.Sequence(lambda n: f"admin{n}")
+    is_staff = True
+    is_superuser = True
+
+
+class RepresentativeUserFactory(UserFactory):
+    username = factory.Sequence(lambda n: f"rep{n}")
+    groups = with_role(permissions.REPRESENTATIVE_GROUP)
+
+
+class WardFactory(factory.django.DjangoModelFactory):
+    """Wards 1-116 come from a migration; this returns the existing one where it exists."""
+
+    class Meta:
+        model = Ward
+        django_get_or_create = ("number",)
+
+    number = factory.Sequence(lambda n: 1 + n % 116)
+    latitude = -33.93
+    longitude = 18.55
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+        django_get_or_create = ("slug",)
+
+    slug = "fire"
+    name = factory.LazyAttribute(lambda c: c.slug.replace("-", " ").capitalize())
+
+
+class CWGFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CommunityWatchGroup
+        skip_postgeneration_save = True
+
+    reference = factory.Sequence(lambda n: f"CWG-{n:05d}")
+    name = factory.Sequence(lambda n: f"Neighbourhood Watch {n}")
+    area_description = "The streets between the station and the river."
+    contact_email = factory.Sequence(lambda n: f"cwg{n}@example.org")
+    contact_phone = factory.Sequence(lambda n: f"+2721555{n:04d}")
+    status = CommunityWatchGroup.Status.APPROVED
+
+    @factory.post_generation
+    def wards(self, create, extracted, **kwargs):
+        self.wards.add(*(extracted or [WardFactory(number=1)]))
+
+
+class RepresentativeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Representative
+
+    cwg = factory.SubFactory(CWGFactory)
+    user = factory.SubFactory(RepresentativeUserFactory)
+    seat = 1
+    phone = factory.Sequence(lambda n: f"+2782{n:07d}")
+    active = True
+
+
+class ReportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Report
+
+    reference = factory.Sequence(lambda n: f"R-0000-{n:04d}")
+    cwg = factory.SubFactory(CWGFactory)
+    submitted_by = factory.SubFactory(UserFactory)
+    category = factory.SubFactory(CategoryFactory)
+    description = "Smoke rising from the shops on Main Road."
+    location_text = "Main Road shops"
+    ward = factory.SubFactory(WardFactory, number=1)
+    observed_at = factory.LazyFunction(timezone.now)
+    source = Report.Source.EYEWITNESS
+    urgency = Report.Urgency.URGENT
+
+
+class IncidentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Incident
+
+    reference = factory.Sequence(lambda n: f"I-0000-{n:04d}")
+    category = factory.SubFactory(CategoryFactory)
+    title = "Fire at Main Road shops"
+    location_text = "Main Road shops"
+    ward = factory.SubFactory(WardFactory, number=1)
+    latitude = -33.93
+    longitude = 18.55
+    last_report_at = factory.LazyFunction(timezone.now)
+
+
+class ResourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Resource
+
+    call_sign = factory.Sequence(lambda n: f"UNIT-{n:03d}")
+    agency = Resource.Agency.FIRE_RESCUE
+
+
+def minutes_ago(minutes):
+    return timezone.now() - datetime.timedelta(minutes=minutes)
