@@ -1,6 +1,7 @@
 """Browser journeys: Playwright driving Debian's Chromium against a live Daphne server (HTTP and
 WebSockets) that runs in a forked process on the test database."""
 
+import email
 import os
 from functools import partial
 
@@ -51,10 +52,18 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture(scope="session")
-def live_server_process(django_db_setup, django_db_blocker):
-    """One Daphne process for the whole browser session, on the test database."""
+def mail_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("mail")
+
+
+@pytest.fixture(scope="session")
+def live_server_process(django_db_setup, django_db_blocker, mail_dir):
+    """One Daphne process for the whole browser session, on the test database. It writes the
+    emails it sends to files in `mail_dir`, so tests can read them (see `sent_emails`)."""
     from django.conf import settings
 
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = str(mail_dir)
     if "localhost" not in settings.ALLOWED_HOSTS:
         settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost", "127.0.0.1"]
     with django_db_blocker.unblock():
@@ -90,3 +99,19 @@ def login(live_url):
         page.wait_for_load_state()
 
     return do_login
+
+
+@pytest.fixture
+def sent_emails(live_url, mail_dir):
+    """The emails the live server has sent since this test began, as email.message objects."""
+    for old in mail_dir.iterdir():
+        old.unlink()
+
+    def read():
+        messages = []
+        for path in sorted(mail_dir.iterdir(), key=lambda p: p.stat().st_mtime):
+            chunks = path.read_bytes().split(b"\n" + b"-" * 79 + b"\n")
+            messages += [email.message_from_bytes(c) for c in chunks if c.strip()]
+        return messages
+
+    return read
