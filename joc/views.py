@@ -5,7 +5,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -49,6 +49,13 @@ def _check_channel_layer():
         await asyncio.wait_for(round_trip(), timeout=3)
 
     async_to_sync(bounded)()
+
+
+@never_cache
+@require_GET
+def livez(request):
+    """Liveness for the load balancer: the process answers. Touches nothing else."""
+    return HttpResponse("ok", content_type="text/plain")
 
 
 @never_cache
