@@ -19,6 +19,7 @@ install: $(VENV)/.installed
 # Serve the demo on http://127.0.0.1:$(PORT): SQLite, in-memory channel layer, one task worker.
 run: install
 	DEBUG=1 $(PY) manage.py migrate --no-input
+	DEBUG=1 $(PY) manage.py collectstatic --no-input -v0
 	DEBUG=1 $(PY) manage.py seed_demo
 	@echo "Watchline is starting on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
 	@DEBUG=1 $(PY) manage.py db_worker & worker=$$!; \
