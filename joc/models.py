@@ -1,6 +1,7 @@
+from django.apps import apps
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 
 
 class IncidentQuerySet(models.QuerySet):
@@ -8,6 +9,51 @@ class IncidentQuerySet(models.QuerySet):
 
     def open(self):
         return self.filter(status__in=self.OPEN_STATUSES)
+
+    def for_dashboard(self, user):
+        """Queue rows: counts of reports and CWGs, whether any is life-threatening, and when
+        `user` last opened each incident, in one query whatever the number of rows."""
+        seen = IncidentView.objects.filter(incident=OuterRef("pk"), user=user)
+        return (
+            self.select_related("category", "ward", "assigned_to")
+            .annotate(
+                report_count=Count("reports", distinct=True),
+                cwg_count=Count("reports__cwg", distinct=True),
+                life_threatening=Exists(
+                    apps.get_model("reports", "Report").objects.filter(
+                        incident=OuterRef("pk"), urgency="life_threatening"
+                    )
+                ),
+                seen_at=Subquery(seen.values("seen_at")[:1]),
+            )
+            .order_by("priority", "-last_report_at", "-pk")
+        )
+
+    def for_detail(self):
+        """One incident's page: its reports with CWG, reporter's phone and photos, its
+        timeline and its dispatches, in a fixed number of queries."""
+        Report = apps.get_model("reports", "Report")
+        Representative = apps.get_model("cwg", "Representative")
+        reports = Report.objects.select_related("cwg", "submitted_by").prefetch_related(
+            "photos",
+            Prefetch(
+                "submitted_by__representative_seats",
+                queryset=Representative.objects.active(),
+                to_attr="active_seats",
+            ),
+        )
+        return (
+            self.select_related("category", "ward", "assigned_to", "last_changed_by", "merged_into")
+            .annotate(
+                report_count=Count("reports", distinct=True),
+                cwg_count=Count("reports__cwg", distinct=True),
+            )
+            .prefetch_related(
+            Prefetch("reports", queryset=reports.order_by("created_at", "id")),
+            Prefetch("events", queryset=IncidentEvent.objects.select_related("actor")),
+                Prefetch("dispatches", queryset=Dispatch.objects.select_related("resource")),
+            )
+        )
 
 
 class Incident(models.Model):
@@ -82,6 +128,33 @@ class Incident(models.Model):
 
     def __str__(self):
         return f"{self.reference} {self.title}"
+
+    @property
+    def is_open(self):
+        return self.status in IncidentQuerySet.OPEN_STATUSES
+
+    @property
+    def is_new_for_viewer(self):
+        """On a `for_dashboard` row: not opened by the viewing operator since its last report."""
+        return self.seen_at is None or self.seen_at < self.last_report_at
+
+    def corroboration(self):
+        """E.g. "3 reports from 2 CWGs" (needs the `for_dashboard` counts)."""
+        reports = f"{self.report_count} report{'s' if self.report_count != 1 else ''}"
+        return f"{reports} from {self.cwg_count} CWG{'s' if self.cwg_count != 1 else ''}"
+
+
+class IncidentView(models.Model):
+    """When an operator last opened an incident: the queue marks it new until then."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="views")
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "user"], name="one_view_per_operator")
+        ]
 
 
 class IncidentEvent(models.Model):
