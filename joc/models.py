@@ -49,8 +49,8 @@ class IncidentQuerySet(models.QuerySet):
                 cwg_count=Count("reports__cwg", distinct=True),
             )
             .prefetch_related(
-            Prefetch("reports", queryset=reports.order_by("created_at", "id")),
-            Prefetch("events", queryset=IncidentEvent.objects.select_related("actor")),
+                Prefetch("reports", queryset=reports.order_by("created_at", "id")),
+                Prefetch("events", queryset=IncidentEvent.objects.select_related("actor")),
                 Prefetch("dispatches", queryset=Dispatch.objects.select_related("resource")),
             )
         )
@@ -156,6 +156,9 @@ class IncidentView(models.Model):
             models.UniqueConstraint(fields=["incident", "user"], name="one_view_per_operator")
         ]
 
+    def __str__(self):
+        return f"{self.user_id} saw {self.incident_id} at {self.seen_at}"
+
 
 class IncidentEvent(models.Model):
     """The append-only timeline and audit trail of an incident."""
@@ -176,6 +179,10 @@ class IncidentEvent(models.Model):
 
     def __str__(self):
         return f"{self.incident_id} {self.kind}"
+
+    @property
+    def label(self):
+        return self.kind.replace("_", " ").capitalize()
 
 
 class Resource(models.Model):

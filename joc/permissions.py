@@ -74,6 +74,17 @@ def can_triage(user):
     return is_operator(user)
 
 
+def operators():
+    """Active users who work the JOC floor (operators and supervisors), e.g. to assign to."""
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name__in=[OPERATOR_GROUP, SUPERVISOR_GROUP])
+        .distinct()
+    )
+
+
 def home_url_name(user):
     if is_operator(user):
         return "joc:dashboard"

@@ -1,29 +1,465 @@
-"""JOC domain actions. Every state change goes through one function here, which writes the change
-and its IncidentEvent, then publishes the live update on commit."""
+"""JOC domain actions. Every state change goes through one function here, which checks the
+transition and the version the operator saw, writes the change and its IncidentEvent, lets the
+outcome flow back to the linked reports, then publishes the live update on commit."""
 
-from django.db import transaction
+import math
+from datetime import timedelta
 
-from joc import references
-from joc.models import Incident, IncidentEvent
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from joc import live, permissions, references
+from joc.models import Dispatch, Incident, IncidentEvent, IncidentQuerySet, IncidentView, Resource
+
+S = Incident.Status
+
+# Which statuses each action may start from, and where it leads (None: the status stays).
+TRANSITIONS = {
+    "acknowledge": ({S.NEW}, S.ACKNOWLEDGED),
+    "start_verifying": ({S.NEW, S.ACKNOWLEDGED}, S.VERIFYING),
+    "confirm": ({S.ACKNOWLEDGED, S.VERIFYING}, S.CONFIRMED),
+    "mark_unfounded": ({S.ACKNOWLEDGED, S.VERIFYING}, S.UNFOUNDED),
+    "reopen": ({S.UNFOUNDED, S.RESOLVED, S.CLOSED}, S.VERIFYING),
+    "dispatch": ({S.CONFIRMED, S.RESPONDING}, S.RESPONDING),
+    "move_dispatch": ({S.RESPONDING}, None),
+    "resolve": ({S.CONFIRMED, S.RESPONDING}, S.RESOLVED),
+    "close": ({S.RESOLVED, S.UNFOUNDED}, S.CLOSED),
+    "set_priority": (set(IncidentQuerySet.OPEN_STATUSES), None),
+    "assign": (set(IncidentQuerySet.OPEN_STATUSES), None),
+    "merge": (set(IncidentQuerySet.OPEN_STATUSES), S.MERGED),
+}
+
+# The status a linked report's sender sees when its incident reaches a status.
+REPORT_STATUS = {
+    S.VERIFYING: "verifying",
+    S.CONFIRMED: "confirmed",
+    S.UNFOUNDED: "not_confirmed",
+    S.RESPONDING: "action_taken",
+    S.RESOLVED: "action_taken",
+    S.CLOSED: "closed",
+}
+
+# The milestone each status stamps when it is first reached.
+MILESTONES = {
+    S.ACKNOWLEDGED: "acknowledged_at",
+    S.VERIFYING: "verifying_at",
+    S.CONFIRMED: "verified_at",
+    S.UNFOUNDED: "verified_at",
+    S.RESPONDING: "first_dispatched_at",
+    S.RESOLVED: "resolved_at",
+    S.CLOSED: "closed_at",
+}
+
+# A dispatch moves forward one step at a time; the resource's status follows.
+DISPATCH_STEPS = {
+    Dispatch.Status.DISPATCHED: Dispatch.Status.EN_ROUTE,
+    Dispatch.Status.EN_ROUTE: Dispatch.Status.ON_SCENE,
+    Dispatch.Status.ON_SCENE: Dispatch.Status.CLEARED,
+}
+RESOURCE_STATUS = {
+    Dispatch.Status.DISPATCHED: Resource.Status.DISPATCHED,
+    Dispatch.Status.EN_ROUTE: Resource.Status.EN_ROUTE,
+    Dispatch.Status.ON_SCENE: Resource.Status.ON_SCENE,
+    Dispatch.Status.CLEARED: Resource.Status.AVAILABLE,
+}
+
+PRIORITY_BY_URGENCY = {"life_threatening": 1, "urgent": 2, "routine": 3}
+
+VERIFICATION_CHECKS = {
+    "cctv": "CCTV",
+    "agency": "SAPS or another agency",
+    "field_unit": "a field unit",
+    "reporters": "calling the reporters",
+    "cwgs": "more CWGs",
+}
+
+
+class ActionRefused(Exception):
+    """The action is not allowed from the incident's current state."""
+
+
+class StaleIncident(Exception):
+    """Someone changed the incident after the operator saw it. Carries the fresh incident."""
+
+    def __init__(self, incident):
+        self.incident = incident
+        who = incident.last_changed_by
+        name = (who.get_full_name() or who.username) if who else "someone"
+        super().__init__(f"Changed by {name} just now: here is the latest state.")
+
+
+def allowed_actions(incident):
+    """The actions the incident's current status allows (the panel shows only these)."""
+    return {action for action, (allowed, _) in TRANSITIONS.items() if incident.status in allowed}
+
+
+# --- Triage ----------------------------------------------------------------------------------
+
+
+def haversine_km(lat1, lng1, lat2, lng2):
+    lat1, lng1, lat2, lng2 = map(math.radians, (lat1, lng1, lat2, lng2))
+    a = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2
+    )
+    return 2 * 6371.0088 * math.asin(math.sqrt(a))
+
+
+def matching_incident(report):
+    """The open incident `report` corroborates, or None: same category, last report inside the
+    time window, and within the distance by coordinates when both have them, else same ward."""
+    window = timedelta(minutes=settings.TRIAGE_WINDOW_MINUTES)
+    candidates = Incident.objects.open().filter(
+        category=report.category, last_report_at__gte=report.created_at - window
+    )
+    candidates = candidates.order_by("-last_report_at", "-pk")
+    if report.latitude is None or report.longitude is None:
+        return candidates.filter(ward=report.ward).first()
+    km = settings.TRIAGE_DISTANCE_KM
+    dlat = km / 111.0
+    dlng = km / (111.0 * max(math.cos(math.radians(report.latitude)), 0.01))
+    # The bounding box uses the (latitude, longitude) index; haversine settles the few left.
+    boxed = candidates.filter(
+        latitude__range=(report.latitude - dlat, report.latitude + dlat),
+        longitude__range=(report.longitude - dlng, report.longitude + dlng),
+    )
+    near = [
+        (haversine_km(report.latitude, report.longitude, i.latitude, i.longitude), i) for i in boxed
+    ]
+    near = [(d, i) for d, i in near if d <= km]
+    if near:
+        return min(near, key=lambda pair: pair[0])[1]
+    return candidates.filter(ward=report.ward, latitude__isnull=True).first()
 
 
 @transaction.atomic
 def triage_report(report):
-    """Attach `report` to an incident. (First cut: every report opens its own incident; the
-    triage issue replaces this with matching by category, place and time.)"""
-    incident = Incident(
+    """Link a new report to the open incident it corroborates, or open a new incident."""
+    incident = matching_incident(report)
+    if incident is None:
+        incident = Incident(
+            category=report.category,
+            title=report.description[:200],
+            location_text=report.location_text,
+            ward=report.ward,
+            latitude=report.latitude,
+            longitude=report.longitude,
+            priority=PRIORITY_BY_URGENCY.get(report.urgency, 3),
+            last_report_at=report.created_at,
+        )
+        references.save_with_reference(incident, "I")
+        _record(incident, None, "opened", to_value=incident.status, note=_report_note(report))
+    else:
+        # A new report changes no operator decision, so it does not bump the version.
+        Incident.objects.filter(pk=incident.pk).update(last_report_at=report.created_at)
+        if incident.latitude is None and report.latitude is not None:
+            Incident.objects.filter(pk=incident.pk).update(
+                latitude=report.latitude, longitude=report.longitude
+            )
+        incident.refresh_from_db()
+        _record(incident, None, "report_added", note=_report_note(report))
+    report.incident = incident
+    report.save(update_fields=["incident"])
+    _publish(incident, alarm=report.urgency == "life_threatening")
+    return incident
+
+
+def _report_note(report):
+    return f"{report.reference} from {report.cwg.name}"
+
+
+# --- Operator actions ------------------------------------------------------------------------
+
+
+def acknowledge(incident, seen_version, actor):
+    """Take ownership of a new incident."""
+    return _transition(incident, seen_version, actor, "acknowledge", assigned_to=actor)
+
+
+def set_priority(incident, seen_version, actor, priority):
+    return _transition(
+        incident,
+        seen_version,
+        actor,
+        "set_priority",
+        values=(f"P{incident.priority}", f"P{priority}"),
+        priority=priority,
+    )
+
+
+def assign(incident, seen_version, actor, operator):
+    before = incident.assigned_to.username if incident.assigned_to else ""
+    return _transition(
+        incident,
+        seen_version,
+        actor,
+        "assign",
+        values=(before, operator.username if operator else ""),
+        assigned_to=operator,
+    )
+
+
+def start_verifying(incident, seen_version, actor, checks, note=""):
+    checking = ", ".join(VERIFICATION_CHECKS[c] for c in checks)
+    text = f"Checking: {checking}." + (f" {note}" if note else "")
+    return _transition(incident, seen_version, actor, "start_verifying", note=text)
+
+
+def confirm(incident, seen_version, actor, evidence):
+    return _transition(incident, seen_version, actor, "confirm", note=evidence)
+
+
+def mark_unfounded(incident, seen_version, actor, evidence):
+    return _transition(incident, seen_version, actor, "mark_unfounded", note=evidence)
+
+
+def reopen(incident, seen_version, actor, reason):
+    """A supervisor sends a debunked, resolved or closed incident back to verification."""
+    if not permissions.is_supervisor(actor):
+        raise ActionRefused("Only a supervisor may reopen an incident.")
+    return _transition(incident, seen_version, actor, "reopen", note=reason)
+
+
+def resolve(incident, seen_version, actor, outcome):
+    if incident.dispatches.exclude(status=Dispatch.Status.CLEARED).exists():
+        raise ActionRefused("Clear every unit on this incident before resolving it.")
+    return _transition(incident, seen_version, actor, "resolve", note=outcome, outcome=outcome)
+
+
+def close(incident, seen_version, actor, outcome):
+    return _transition(incident, seen_version, actor, "close", note=outcome, outcome=outcome)
+
+
+@transaction.atomic
+def dispatch(incident, seen_version, actor, resources):
+    """Send available resources; the incident is `responding` while units are on it."""
+    if not resources:
+        raise ActionRefused("Choose at least one available resource.")
+    incident = _transition(
+        incident,
+        seen_version,
+        actor,
+        "dispatch",
+        note=", ".join(r.call_sign for r in resources),
+        publish=False,
+    )
+    for resource in resources:
+        taken = Resource.objects.filter(pk=resource.pk, status=Resource.Status.AVAILABLE).update(
+            status=Resource.Status.DISPATCHED
+        )
+        if not taken:
+            raise ActionRefused(f"{resource.call_sign} is no longer available.")
+        try:
+            with transaction.atomic():
+                Dispatch.objects.create(incident=incident, resource=resource, dispatched_by=actor)
+        except IntegrityError:
+            raise ActionRefused(f"{resource.call_sign} is already on another incident.") from None
+    _publish(incident, resources=True)
+    return incident
+
+
+@transaction.atomic
+def move_dispatch(incident, seen_version, actor, dispatch_id):
+    """Move one dispatch a step on (dispatched → en route → on scene → cleared)."""
+    unit = Dispatch.objects.select_related("resource").filter(incident=incident, pk=dispatch_id)
+    unit = unit.first()
+    if unit is None or unit.status not in DISPATCH_STEPS:
+        raise ActionRefused("That unit has no further step.")
+    step = DISPATCH_STEPS[unit.status]
+    now = timezone.now()
+    stamps = {}
+    if step == Dispatch.Status.ON_SCENE and incident.on_scene_at is None:
+        stamps["on_scene_at"] = now
+    incident = _transition(
+        incident,
+        seen_version,
+        actor,
+        "move_dispatch",
+        values=(unit.get_status_display(), Dispatch.Status(step).label),
+        note=unit.resource.call_sign,
+        publish=False,
+        **stamps,
+    )
+    unit.status = step
+    setattr(unit, f"{step}_at", now)
+    unit.save(update_fields=["status", f"{step}_at"])
+    Resource.objects.filter(pk=unit.resource_id).update(status=RESOURCE_STATUS[step])
+    _publish(incident, resources=True)
+    return incident
+
+
+@transaction.atomic
+def merge(incident, seen_version, actor, target):
+    """Fold `incident` into `target`: its reports move over and it ends as `merged`."""
+    if target.pk == incident.pk or not target.is_open:
+        raise ActionRefused("Merge into another open incident.")
+    incident = _transition(
+        incident,
+        seen_version,
+        actor,
+        "merge",
+        note=f"Merged into {target.reference}",
+        merged_into=target,
+        publish=False,
+    )
+    reports = list(incident.reports.select_related("cwg"))
+    incident.reports.update(incident=target)
+    _joined(target, reports, actor, f"Merged from {incident.reference}")
+    _publish(incident)
+    return incident
+
+
+@transaction.atomic
+def link_report(report, target, actor):
+    """Move one report from its incident to another open incident; on both timelines."""
+    source = report.incident
+    if source is None or target.pk == source.pk or not target.is_open:
+        raise ActionRefused("Link the report to another open incident.")
+    report.incident = target
+    report.save(update_fields=["incident"])
+    _record(source, actor, "report_moved", note=f"{report.reference} moved to {target.reference}")
+    _joined(target, [report], actor, f"{report.reference} moved from {source.reference}")
+    _publish(source)
+    return target
+
+
+@transaction.atomic
+def split_report(report, actor):
+    """Take one report out of its incident into a new incident of its own."""
+    source = report.incident
+    if source is None or source.reports.count() < 2:
+        raise ActionRefused("Only a report that shares its incident can be split out.")
+    new = Incident(
         category=report.category,
         title=report.description[:200],
         location_text=report.location_text,
         ward=report.ward,
         latitude=report.latitude,
         longitude=report.longitude,
+        priority=source.priority,
         last_report_at=report.created_at,
+        last_changed_by=actor,
     )
-    references.save_with_reference(incident, "I")
-    IncidentEvent.objects.create(
-        incident=incident, kind="opened", to_value=incident.status, note=report.reference
-    )
-    report.incident = incident
+    references.save_with_reference(new, "I")
+    report.incident = new
     report.save(update_fields=["incident"])
+    _record(source, actor, "report_moved", note=f"{report.reference} split out to {new.reference}")
+    _record(new, actor, "opened", to_value=new.status, note=f"Split out of {source.reference}")
+    _publish(source)
+    _publish(new)
+    return new
+
+
+@transaction.atomic
+def add_note(incident, actor, text):
+    """An internal note: on the timeline, never shown to the CWGs."""
+    _record(incident, actor, "note", note=text)
+    _publish(incident)
     return incident
+
+
+@transaction.atomic
+def post_follow_up(incident, actor, text):
+    """A public message every reporting CWG sees on its report page."""
+    from reports import services as report_services
+
+    _record(incident, actor, "follow_up", note=text, public=True)
+    for report in incident.reports.select_related("cwg"):
+        report_services.post_joc_message(report, text, actor=actor)
+    _publish(incident)
+    return incident
+
+
+def mark_seen(incident, user):
+    """The operator opened the incident: the queue stops marking it new for them."""
+    IncidentView.objects.update_or_create(
+        incident=incident, user=user, defaults={"seen_at": timezone.now()}
+    )
+
+
+# --- The machinery every action shares -------------------------------------------------------
+
+
+@transaction.atomic
+def _transition(
+    incident, seen_version, actor, action, note="", values=None, publish=True, **changes
+):
+    """Check the action is allowed from the current status and that nobody changed the incident
+    since `seen_version`, then write it with UPDATE ... WHERE version = seen, so a concurrent
+    writer can never be overwritten silently."""
+    allowed_from, to_status = TRANSITIONS[action]
+    if incident.version != seen_version:
+        raise StaleIncident(_fresh(incident))
+    if incident.status not in allowed_from:
+        raise ActionRefused(
+            f"Cannot {action.replace('_', ' ')} an incident "
+            f"that is {incident.get_status_display().lower()}."
+        )
+    now = timezone.now()
+    if to_status and to_status != incident.status:
+        changes["status"] = to_status
+        milestone = MILESTONES.get(to_status)
+        if milestone and getattr(incident, milestone) is None:
+            changes[milestone] = now
+    written = Incident.objects.filter(pk=incident.pk, version=seen_version).update(
+        version=F("version") + 1, last_changed_by=actor, updated_at=now, **changes
+    )
+    if not written:
+        raise StaleIncident(_fresh(incident))
+    before = incident.status
+    incident.refresh_from_db()
+    from_value, to_value = values or (before, incident.status)
+    _record(incident, actor, action, from_value=from_value, to_value=to_value, note=note)
+    if incident.status != before:
+        _flow_to_reports(incident.reports.all(), incident.status, actor, note)
+    if publish:
+        _publish(incident)
+    return incident
+
+
+def _fresh(incident):
+    return Incident.objects.select_related("last_changed_by").get(pk=incident.pk)
+
+
+def _record(incident, actor, kind, from_value="", to_value="", note="", public=False):
+    IncidentEvent.objects.create(
+        incident=incident,
+        actor=actor,
+        kind=kind,
+        from_value=from_value,
+        to_value=to_value,
+        note=note,
+        public=public,
+    )
+
+
+def _joined(target, reports, actor, note):
+    """Reports arrived on `target` by a link or a merge: its timeline and their status."""
+    Incident.objects.filter(pk=target.pk).update(
+        last_report_at=max([target.last_report_at, *(r.created_at for r in reports)])
+    )
+    _record(target, actor, "report_added", note=note)
+    _flow_to_reports(reports, target.status, actor, note)
+    _publish(target)
+
+
+def _flow_to_reports(reports, incident_status, actor, note):
+    status = REPORT_STATUS.get(incident_status)
+    if status is None:
+        return
+    from reports import services as report_services
+
+    for report in reports:
+        if report.status != status:
+            report_services.set_report_status(report, status, actor=actor, note=note)
+
+
+def _publish(incident, alarm=False, resources=False):
+    """Tell every dashboard after commit: the queue reloads (with each operator's filters and
+    'new' marks), an open incident page shows who changed it, the resources panel refreshes."""
+    context = {"incident": incident, "alarm": alarm, "changed_by": incident.last_changed_by}
+    if resources:
+        context["resources"] = Resource.objects.all()
+    live.publish(live.OPERATORS, "joc/live/incident_changed.html", context)

@@ -3,14 +3,16 @@ import uuid
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from joc import permissions
+from joc import forms, permissions, services
+from joc.models import Incident, Resource
 
 
 @login_required
@@ -23,8 +25,130 @@ def home(request):
 
 
 @permissions.operator_required
+@require_GET
 def dashboard(request):
-    return render(request, "joc/dashboard.html")
+    """The desk screen. htmx requests (filters, live updates, resync) get the queue alone."""
+    filters = forms.QueueFilterForm(request.GET)
+    incidents = filters.filter(Incident.objects.open().for_dashboard(request.user), request.user)
+    context = {"incidents": incidents, "filters": filters}
+    if request.htmx:
+        return render(request, "joc/_queue.html", context)
+    context["resources"] = Resource.objects.all()
+    context["map_tile_url"] = settings.MAP_TILE_URL
+    context["map_tile_attribution"] = settings.MAP_TILE_ATTRIBUTION
+    context["map_center"] = settings.MAP_CENTER
+    return render(request, "joc/dashboard.html", context)
+
+
+@permissions.operator_required
+@require_GET
+def resources(request):
+    """The resources panel, reloaded on resync."""
+    return render(request, "joc/_resources.html", {"resources": Resource.objects.all()})
+
+
+@permissions.operator_required
+@require_GET
+def incident_detail(request, pk):
+    incident = get_object_or_404(Incident.objects.for_detail(), pk=pk)
+    services.mark_seen(incident, request.user)
+    return _render_incident(request, incident)
+
+
+# Each action: its form, and how its cleaned data calls the service.
+ACTIONS = {
+    "acknowledge": (forms.VersionForm, lambda i, u, d: services.acknowledge(i, d["version"], u)),
+    "priority": (
+        forms.PriorityForm,
+        lambda i, u, d: services.set_priority(i, d["version"], u, d["priority"]),
+    ),
+    "assign": (
+        forms.AssignForm,
+        lambda i, u, d: services.assign(i, d["version"], u, d["operator"]),
+    ),
+    "verify": (
+        forms.VerifyForm,
+        lambda i, u, d: services.start_verifying(i, d["version"], u, d["checks"], d["note"]),
+    ),
+    "confirm": (
+        forms.EvidenceForm,
+        lambda i, u, d: services.confirm(i, d["version"], u, d["evidence"]),
+    ),
+    "unfounded": (
+        forms.EvidenceForm,
+        lambda i, u, d: services.mark_unfounded(i, d["version"], u, d["evidence"]),
+    ),
+    "reopen": (forms.ReasonForm, lambda i, u, d: services.reopen(i, d["version"], u, d["reason"])),
+    "dispatch": (
+        forms.DispatchForm,
+        lambda i, u, d: services.dispatch(i, d["version"], u, list(d["resources"])),
+    ),
+    "move-dispatch": (
+        forms.DispatchMoveForm,
+        lambda i, u, d: services.move_dispatch(i, d["version"], u, d["dispatch"]),
+    ),
+    "resolve": (
+        forms.OutcomeForm,
+        lambda i, u, d: services.resolve(i, d["version"], u, d["outcome"]),
+    ),
+    "close": (forms.OutcomeForm, lambda i, u, d: services.close(i, d["version"], u, d["outcome"])),
+    "merge": (forms.MergeForm, lambda i, u, d: services.merge(i, d["version"], u, d["target"])),
+    "note": (forms.TextForm, lambda i, u, d: services.add_note(i, u, d["text"])),
+    "follow-up": (forms.TextForm, lambda i, u, d: services.post_follow_up(i, u, d["text"])),
+    "move-report": (
+        forms.ReportMoveForm,
+        lambda i, u, d: (
+            services.link_report(d["report"], d["target"], u)
+            if d["target"]
+            else services.split_report(d["report"], u)
+        ),
+    ),
+}
+
+
+@permissions.operator_required
+@require_POST
+def incident_action(request, pk, action):
+    """One htmx POST per action; returns the fresh incident panel (the full page without JS)."""
+    if action not in ACTIONS:
+        raise Http404
+    incident = get_object_or_404(Incident, pk=pk)
+    form_class, perform = ACTIONS[action]
+    form = form_class(request.POST, incident=incident)
+    if not form.is_valid():
+        return _render_incident(request, pk, failed=(action, form))
+    try:
+        perform(incident, request.user, form.cleaned_data)
+    except (services.StaleIncident, services.ActionRefused) as refused:
+        return _render_incident(request, pk, error=str(refused))
+    if not request.htmx:
+        return redirect("joc:incident", pk=pk)
+    return _render_incident(request, pk)
+
+
+def _render_incident(request, incident_or_pk, error="", failed=None):
+    """The incident page (or its panel for htmx), with a fresh form for every action except
+    the one that `failed` validation, which keeps the operator's input and its errors."""
+    incident = incident_or_pk
+    if not isinstance(incident, Incident):
+        incident = get_object_or_404(Incident.objects.for_detail(), pk=incident_or_pk)
+    action_forms = {
+        name.replace("-", "_"): form_class(incident=incident)
+        for name, (form_class, _) in ACTIONS.items()
+    }
+    if failed:
+        action_forms[failed[0].replace("-", "_")] = failed[1]
+    context = {
+        "incident": incident,
+        "error": error,
+        "forms": action_forms,
+        "allowed": services.allowed_actions(incident),
+        "live_dispatches": [d for d in incident.dispatches.all() if d.status != "cleared"],
+        "map_tile_url": settings.MAP_TILE_URL,
+        "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+    }
+    template = "joc/_incident_panel.html" if request.htmx else "joc/incident.html"
+    return render(request, template, context)
 
 
 def _check_database():

@@ -1,0 +1,84 @@
+// The JOC desk screen: the map of the queue's incidents and the opt-in sound cue. Everything
+// else (live queue, filters, actions) is htmx. No inline handlers anywhere.
+(function () {
+  "use strict";
+
+  var COLOURS = { 1: "#b3261e", 2: "#d9631e", 3: "#0b4f8a", 4: "#5b6778" };
+  var map = null;
+  var pins = null;
+
+  // Map: one pin per element carrying data-pin (the queue's rows, or the incident page's pin),
+  // redrawn after every swap so it stays in step with the queue. Tiles only when configured.
+  function setUpMap() {
+    var el = document.getElementById("map");
+    if (!el || typeof L === "undefined") return;
+    map = L.map(el).setView([parseFloat(el.dataset.lat), parseFloat(el.dataset.lng)], 11);
+    if (el.dataset.tiles) {
+      L.tileLayer(el.dataset.tiles, { attribution: el.dataset.attribution || "" }).addTo(map);
+    }
+    pins = L.layerGroup().addTo(map);
+    drawPins();
+  }
+
+  function drawPins() {
+    if (!map) return;
+    pins.clearLayers();
+    var bounds = [];
+    document.querySelectorAll("[data-pin]").forEach(function (row) {
+      var lat = parseFloat(row.dataset.lat), lng = parseFloat(row.dataset.lng);
+      if (isNaN(lat) || isNaN(lng)) return;
+      var colour = COLOURS[row.dataset.priority] || COLOURS[3];
+      var marker = L.circleMarker([lat, lng], { radius: 9, color: colour, fillColor: colour, fillOpacity: 0.7 });
+      var label = document.createElement(row.dataset.url ? "a" : "span");
+      label.textContent = row.dataset.label;
+      if (row.dataset.url) label.href = row.dataset.url;
+      marker.bindPopup(label);
+      marker.addTo(pins);
+      bounds.push([lat, lng]);
+    });
+    if (bounds.length === 1) map.setView(bounds[0], 14);
+    else if (bounds.length > 1) map.fitBounds(bounds, { padding: [20, 20], maxZoom: 15 });
+  }
+
+  // Sound cue: a short two-tone beep made with WebAudio, only when the operator opted in
+  // (ticking the box is also the user gesture browsers require before playing sound).
+  var audio = null;
+  var toggle = null;
+
+  function setUpSound() {
+    toggle = document.getElementById("sound-toggle");
+    if (!toggle) return;
+    toggle.checked = localStorage.getItem("watchline.sound") === "on";
+    toggle.addEventListener("change", function () {
+      localStorage.setItem("watchline.sound", toggle.checked ? "on" : "off");
+      if (toggle.checked) beep();
+    });
+  }
+
+  function beep() {
+    var Context = window.AudioContext || window.webkitAudioContext;
+    if (!Context) return;
+    audio = audio || new Context();
+    [880, 660].forEach(function (frequency, i) {
+      var osc = audio.createOscillator();
+      var gain = audio.createGain();
+      var start = audio.currentTime + i * 0.25;
+      osc.frequency.value = frequency;
+      gain.gain.setValueAtTime(0.2, start);
+      gain.gain.exponentialRampToValueAtTime(0.001, start + 0.22);
+      osc.connect(gain).connect(audio.destination);
+      osc.start(start);
+      osc.stop(start + 0.23);
+    });
+  }
+
+  document.addEventListener("htmx:load", function (event) {
+    var el = event.detail.elt;
+    if (el.id === "queue-signal" && el.dataset.alarm && toggle && toggle.checked) beep();
+  });
+  document.addEventListener("htmx:afterSettle", drawPins);
+  document.addEventListener("DOMContentLoaded", function () {
+    setUpMap();
+    setUpSound();
+  });
+})();
