@@ -53,7 +53,7 @@ class IncidentAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         """Write only if nobody changed it since the form was shown (UPDATE ... WHERE version)."""
-        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        fields = {name: form.cleaned_data[name] for name in IncidentAdminForm.Meta.fields}
         written = Incident.objects.filter(
             pk=obj.pk, version=form.cleaned_data["seen_version"]
         ).update(version=F("version") + 1, last_changed_by=request.user, **fields)
