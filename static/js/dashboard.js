@@ -36,8 +36,8 @@
       marker.addTo(pins);
       bounds.push([lat, lng]);
     });
-    if (bounds.length === 1) map.setView(bounds[0], 14);
-    else if (bounds.length > 1) map.fitBounds(bounds, { padding: [20, 20], maxZoom: 15 });
+    if (bounds.length === 1) map.setView(bounds[0], 14, { animate: false });
+    else if (bounds.length > 1) map.fitBounds(bounds, { padding: [20, 20], maxZoom: 15, animate: false });
   }
 
   // Sound cue: a short two-tone beep made with WebAudio, only when the operator opted in
