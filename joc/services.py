@@ -162,7 +162,11 @@ def triage_report(report):
         _record(incident, None, "report_added", note=_report_note(report))
     report.incident = incident
     report.save(update_fields=["incident"])
-    _publish(incident, alarm=report.urgency == "life_threatening")
+    _publish(
+        incident,
+        alarm=report.urgency == "life_threatening",
+        news=f"New report {_report_note(report)} just now.",
+    )
     return incident
 
 
@@ -319,9 +323,10 @@ def link_report(report, target, actor):
         raise ActionRefused("Link the report to another open incident.")
     report.incident = target
     report.save(update_fields=["incident"])
-    _record(source, actor, "report_moved", note=f"{report.reference} moved to {target.reference}")
+    moved = f"{report.reference} moved to {target.reference}"
+    _record(source, actor, "report_moved", note=moved)
     _joined(target, [report], actor, f"{report.reference} moved from {source.reference}")
-    _publish(source)
+    _publish(source, news=f"{moved} by {_name(actor)} just now.")
     return target
 
 
@@ -345,9 +350,10 @@ def split_report(report, actor):
     references.save_with_reference(new, "I")
     report.incident = new
     report.save(update_fields=["incident"])
-    _record(source, actor, "report_moved", note=f"{report.reference} split out to {new.reference}")
+    split = f"{report.reference} split out to {new.reference}"
+    _record(source, actor, "report_moved", note=split)
     _record(new, actor, "opened", to_value=new.status, note=f"Split out of {source.reference}")
-    _publish(source)
+    _publish(source, news=f"{split} by {_name(actor)} just now.")
     _publish(new)
     return new
 
@@ -356,7 +362,7 @@ def split_report(report, actor):
 def add_note(incident, actor, text):
     """An internal note: on the timeline, never shown to the CWGs."""
     _record(incident, actor, "note", note=text)
-    _publish(incident)
+    _publish(incident, news=f"Internal note by {_name(actor)} just now.")
     return incident
 
 
@@ -368,7 +374,7 @@ def post_follow_up(incident, actor, text):
     _record(incident, actor, "follow_up", note=text, public=True)
     for report in incident.reports.select_related("cwg"):
         report_services.post_joc_message(report, text, actor=actor)
-    _publish(incident)
+    _publish(incident, news=f"Public follow-up by {_name(actor)} just now.")
     return incident
 
 
@@ -442,7 +448,7 @@ def _joined(target, reports, actor, note):
     )
     _record(target, actor, "report_added", note=note)
     _flow_to_reports(reports, target.status, actor, note)
-    _publish(target)
+    _publish(target, news=f"{note} by {_name(actor)} just now.")
 
 
 def _flow_to_reports(reports, incident_status, actor, note):
@@ -456,10 +462,22 @@ def _flow_to_reports(reports, incident_status, actor, note):
             report_services.set_report_status(report, status, actor=actor, note=note)
 
 
-def _publish(incident, alarm=False, resources=False):
+def _name(user):
+    return user.get_full_name() or user.username
+
+
+def _publish(incident, alarm=False, resources=False, news=""):
     """Tell every dashboard after commit: the queue reloads (with each operator's filters and
-    'new' marks), an open incident page shows who changed it, the resources panel refreshes."""
-    context = {"incident": incident, "alarm": alarm, "changed_by": incident.last_changed_by}
+    'new' marks), an incident page showing an older version says who changed it, the resources
+    panel refreshes. `news` is for what leaves the version alone (a new report, a note): pages
+    showing the current version hear of it too."""
+    context = {
+        "incident": incident,
+        "alarm": alarm,
+        "news": news,
+        "changed_by": incident.last_changed_by,
+        "notice_version": incident.version if news else incident.version - 1,
+    }
     if resources:
         context["resources"] = Resource.objects.all()
     live.publish(live.OPERATORS, "joc/live/incident_changed.html", context)

@@ -117,6 +117,9 @@ def test_triage_publishes_to_the_operators_only_after_commit(django_capture_on_c
     assert 'id="queue-signal"' in message["html"]
     assert f'data-incident="{incident.pk}"' in message["html"]
     assert 'data-alarm="true"' in message["html"]
+    # A new report leaves the version alone, so pages showing the current version hear of it.
+    assert f'id="incident-{incident.pk}-v1"' in message["html"]
+    assert "New report R-" in message["html"]
 
 
 def test_triage_takes_a_fixed_number_of_queries(django_assert_max_num_queries):
