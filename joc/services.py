@@ -153,11 +153,10 @@ def triage_report(report):
         _record(incident, None, "opened", to_value=incident.status, note=_report_note(report))
     else:
         # A new report changes no operator decision, so it does not bump the version.
-        Incident.objects.filter(pk=incident.pk).update(last_report_at=report.created_at)
+        changes = {"last_report_at": report.created_at}
         if incident.latitude is None and report.latitude is not None:
-            Incident.objects.filter(pk=incident.pk).update(
-                latitude=report.latitude, longitude=report.longitude
-            )
+            changes.update(latitude=report.latitude, longitude=report.longitude)
+        Incident.objects.filter(pk=incident.pk).update(**changes)
         incident.refresh_from_db()
         _record(incident, None, "report_added", note=_report_note(report))
     report.incident = incident
@@ -223,7 +222,10 @@ def reopen(incident, seen_version, actor, reason):
     """A supervisor sends a debunked, resolved or closed incident back to verification."""
     if not permissions.is_supervisor(actor):
         raise ActionRefused("Only a supervisor may reopen an incident.")
-    return _transition(incident, seen_version, actor, "reopen", note=reason)
+    # The resolution it had no longer holds: a new one will be stamped when it comes.
+    return _transition(
+        incident, seen_version, actor, "reopen", note=reason, resolved_at=None, closed_at=None
+    )
 
 
 def resolve(incident, seen_version, actor, outcome):
