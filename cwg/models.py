@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from phonenumber_field.modelfields import PhoneNumberField
 
 
@@ -27,6 +27,15 @@ class CWGQuerySet(models.QuerySet):
 
     def covering(self, wards):
         return self.filter(wards__in=wards).distinct()
+
+    def with_people(self):
+        """Each CWG with its wards and `active_reps` (users loaded): a constant query count."""
+        active_reps = Prefetch(
+            "representatives",
+            queryset=Representative.objects.active().select_related("user"),
+            to_attr="active_reps",
+        )
+        return self.prefetch_related("wards", active_reps)
 
 
 class CommunityWatchGroup(models.Model):

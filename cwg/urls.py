@@ -4,5 +4,9 @@ from cwg import views
 
 app_name = "cwg"
 urlpatterns = [
+    path("apply/", views.apply, name="apply"),
+    path("apply/done/", views.applied, name="applied"),
     path("portal/", views.portal, name="portal"),
+    path("portal/replace/", views.replace, name="replace"),
+    path("directory/", views.directory, name="directory"),
 ]

@@ -1,9 +1,103 @@
-from django.shortcuts import render
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from joc import permissions
+from cwg import forms, services
+from cwg.models import CommunityWatchGroup
+from joc import permissions, ratelimit
+
+DIRECTORY_PAGE_SIZE = 50
+
+
+@require_http_methods(["GET", "POST"])
+def apply(request):
+    """The public application form (anonymous, usually on a phone)."""
+    application = forms.Application(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and application.is_valid():
+        address = ratelimit.client_address(request)
+        if not ratelimit.allow("cwg-apply", address, settings.REGISTRATION_RATE_LIMIT):
+            return ratelimit.too_many_requests(
+                request,
+                "Too many applications came from this connection in a short time. "
+                "Wait an hour and try again, or contact the JOC.",
+            )
+        try:
+            cwg = application.register()
+        except services.RepresentativeRefused as refused:
+            application.first.add_error("email", str(refused))
+        else:
+            request.session["cwg_applied"] = cwg.pk
+            return redirect("cwg:applied")
+    return render(request, "cwg/apply.html", {"application": application})
+
+
+@require_GET
+def applied(request):
+    """The confirmation, with the reference: only for the browser that sent the application."""
+    pk = request.session.get("cwg_applied")
+    if pk is None:
+        return redirect("cwg:apply")
+    cwg = get_object_or_404(CommunityWatchGroup.objects.with_people(), pk=pk)
+    return render(request, "cwg/applied.html", {"cwg": cwg})
 
 
 @permissions.representative_required
+@require_GET
 def portal(request):
+    return _render_portal(request)
+
+
+@permissions.representative_required
+@require_POST
+def replace(request):
+    """Seat someone in the other seat: the representative invites a second one, or replaces
+    them. Never their own seat, and never a third representative."""
+    cwg = permissions.representative_of(request.user).cwg
+    form = forms.PersonForm(request.POST, cwg=cwg)
+    if form.is_valid():
+        seat = _other_seat(request.user)
+        try:
+            new = services.replace_representative(
+                cwg, seat, form.person(), request.user, site_url=request.build_absolute_uri("/")
+            )
+        except services.RepresentativeRefused as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, f"{new.name} now holds seat {seat}.")
+            return redirect("cwg:portal")
+    return _render_portal(request, form)
+
+
+def _other_seat(user):
+    return 3 - permissions.representative_of(user).seat
+
+
+def _render_portal(request, form=None):
     rep = permissions.representative_of(request.user)
-    return render(request, "cwg/portal.html", {"cwg": rep.cwg, "rep": rep})
+    cwg = CommunityWatchGroup.objects.with_people().get(pk=rep.cwg_id)
+    holders = {r.seat: r for r in cwg.active_reps}
+    other_seat = _other_seat(request.user)
+    context = {
+        "cwg": cwg,
+        "rep": rep,
+        "seats": [(seat, holders.get(seat)) for seat in (1, 2)],
+        "other_seat": other_seat,
+        "other": holders.get(other_seat),
+        "form": form or forms.PersonForm(cwg=cwg),
+        "can_report": permissions.can_report(request.user),
+    }
+    return render(request, "cwg/portal.html", context)
+
+
+@permissions.operator_required
+@require_GET
+def directory(request):
+    """Operators' directory: every CWG with the people to call, filtered; constant queries."""
+    filters = forms.DirectoryFilterForm(request.GET)
+    cwgs = filters.filter(CommunityWatchGroup.objects.with_people())
+    page = Paginator(cwgs, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"filters": filters, "page": page}
+    template = "cwg/_directory.html" if request.htmx else "cwg/directory.html"
+    return render(request, template, context)

@@ -10,8 +10,11 @@ from asgiref.sync import SyncToAsync
 from channels.testing.live import make_application, set_database_connection
 from daphne.testing import DaphneProcess
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+from django.test import override_settings
 
 from tests.conftest import CHROMIUM, chromium_available
+
+IMMEDIATE_TASKS = "django_tasks.backends.immediate.ImmediateBackend"
 
 
 def _reset_asgiref_executor():
@@ -64,6 +67,8 @@ def live_server_process(django_db_setup, django_db_blocker, mail_dir):
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     settings.EMAIL_FILE_PATH = str(mail_dir)
+    # Tasks (e.g. emails) run inside the server's request: no worker runs beside it.
+    override_settings(TASKS={"default": {"BACKEND": IMMEDIATE_TASKS}}).enable()
     if "localhost" not in settings.ALLOWED_HOSTS:
         settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost", "127.0.0.1"]
     with django_db_blocker.unblock():

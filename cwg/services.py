@@ -1,0 +1,175 @@
+"""CWG domain actions: one function per action. Each writes its change and its record (a
+CWGStatusChange for every status change) in one transaction; emails go out after commit."""
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import Group, User
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from cwg.models import CommunityWatchGroup, CWGStatusChange, Representative
+from cwg.tasks import send_set_password_email
+from joc import permissions, references
+
+S = CommunityWatchGroup.Status
+
+SEATS_FULL = (
+    "{cwg} already has two active representatives. Replace one of them instead of adding a third."
+)
+
+
+class RepresentativeRefused(Exception):
+    """A representative could not be added: both seats are taken, or the account exists."""
+
+
+class TransitionRefused(Exception):
+    """The CWG's current status does not allow this change."""
+
+
+@dataclass
+class Person:
+    """Who is to speak for a CWG: becomes a user account and a seat."""
+
+    first_name: str
+    last_name: str
+    email: str
+    phone: str
+
+
+def register_cwg(
+    *, name, area_description, wards, contact_email, contact_phone, people, registration_number=""
+):
+    """A public application: the CWG as pending, with an inactive account per representative."""
+    with transaction.atomic():
+        cwg = CommunityWatchGroup(
+            name=name,
+            area_description=area_description,
+            registration_number=registration_number,
+            contact_email=contact_email,
+            contact_phone=contact_phone,
+            status_changed_at=timezone.now(),
+        )
+        references.save_with_reference(cwg, "CWG")
+        cwg.wards.set(wards)
+        CWGStatusChange.objects.create(cwg=cwg, to_status=S.PENDING, reason="Applied online")
+        for seat, person in enumerate(people, start=1):
+            _seat(cwg, person, seat, active_user=False)
+    return cwg
+
+
+def approve_cwg(cwg, actor, reason="", *, site_url):
+    """Approve an application: its representatives' accounts open and each is emailed a link
+    to set a password. `site_url` (e.g. https://watchline.example.org/) roots that link."""
+    with transaction.atomic():
+        _change_status(cwg, actor, {S.PENDING}, S.APPROVED, reason)
+        users = User.objects.filter(representative_seats__in=cwg.representatives.active())
+        for user in users:
+            _open_account(user, site_url)
+
+
+def reject_cwg(cwg, actor, reason):
+    _change_status(cwg, actor, {S.PENDING}, S.REJECTED, reason)
+
+
+def suspend_cwg(cwg, actor, reason):
+    """A suspended CWG's representatives can still log in and see why, but cannot report."""
+    _change_status(cwg, actor, {S.APPROVED}, S.SUSPENDED, reason)
+
+
+def reinstate_cwg(cwg, actor, reason=""):
+    _change_status(cwg, actor, {S.SUSPENDED}, S.APPROVED, reason)
+
+
+def add_representative(cwg, person, actor, *, site_url):
+    """Seat `person` in a free seat. Two seats at most, held by the database's constraint: the
+    loser of a race for the last seat, or a third representative, gets RepresentativeRefused."""
+    with transaction.atomic():
+        taken = set(cwg.representatives.active().values_list("seat", flat=True))
+        for seat in sorted(set(Representative.Seat.values) - taken):
+            try:
+                with transaction.atomic():
+                    rep = _seat(cwg, person, seat, active_user=cwg.status != S.PENDING)
+            except IntegrityError:
+                if not cwg.representatives.active().filter(seat=seat).exists():
+                    raise
+                continue  # someone took this seat just now: try the other one
+            _welcome(rep, site_url)
+            return rep
+    raise RepresentativeRefused(SEATS_FULL.format(cwg=cwg))
+
+
+def replace_representative(cwg, seat, person, actor, *, site_url):
+    """End whoever holds `seat` and seat `person` there, in one transaction."""
+    with transaction.atomic():
+        for rep in cwg.representatives.active().filter(seat=seat).select_for_update():
+            _end(rep, actor)
+        try:
+            with transaction.atomic():
+                rep = _seat(cwg, person, seat, active_user=cwg.status != S.PENDING)
+        except IntegrityError:
+            if not cwg.representatives.active().filter(seat=seat).exists():
+                raise
+            raise RepresentativeRefused(SEATS_FULL.format(cwg=cwg)) from None
+        _welcome(rep, site_url)
+        return rep
+
+
+def end_representative(rep, actor):
+    """Free a seat. The user keeps their account but no longer speaks for the CWG."""
+    with transaction.atomic():
+        _end(rep, actor)
+
+
+def _seat(cwg, person, seat, *, active_user):
+    """Create the person's account (inactive until their CWG is approved) and their seat."""
+    email = person.email.strip().lower()
+    if User.objects.filter(username__iexact=email).exists():
+        raise RepresentativeRefused(f"An account for {email} already exists.")
+    user = User(
+        username=email,
+        email=email,
+        first_name=person.first_name,
+        last_name=person.last_name,
+        is_active=active_user,
+    )
+    user.set_unusable_password()
+    user.save()
+    user.groups.add(Group.objects.get(name=permissions.REPRESENTATIVE_GROUP))
+    return Representative.objects.create(cwg=cwg, user=user, seat=seat, phone=person.phone)
+
+
+def _welcome(rep, site_url):
+    """A representative seated in a CWG that is already approved (or suspended) can log in."""
+    if rep.user.is_active:
+        _open_account(rep.user, site_url)
+
+
+def _open_account(user, site_url):
+    if not user.is_active:
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+    transaction.on_commit(lambda: send_set_password_email.enqueue(user.pk, site_url))
+
+
+def _end(rep, actor):
+    rep.active = False
+    rep.ended_at = timezone.now()
+    rep.ended_by = actor
+    rep.save(update_fields=["active", "ended_at", "ended_by"])
+
+
+def _change_status(cwg, actor, allowed_from, to_status, reason):
+    with transaction.atomic():
+        locked = CommunityWatchGroup.objects.select_for_update().get(pk=cwg.pk)
+        if locked.status not in allowed_from:
+            raise TransitionRefused(
+                f"{cwg} is {locked.get_status_display().lower()}: "
+                f"it cannot become {S(to_status).label.lower()}."
+            )
+        CWGStatusChange.objects.create(
+            cwg=cwg, actor=actor, from_status=locked.status, to_status=to_status, reason=reason
+        )
+        cwg.status = to_status
+        cwg.status_reason = reason
+        cwg.status_changed_at = timezone.now()
+        cwg.save(update_fields=["status", "status_reason", "status_changed_at"])
