@@ -56,6 +56,11 @@ class VersionForm(forms.Form):
 class PriorityForm(VersionForm):
     priority = forms.TypedChoiceField(coerce=int, choices=Incident.Priority.choices)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.incident is not None:
+            self.initial.setdefault("priority", self.incident.priority)
+
 
 class AssignForm(VersionForm):
     operator = forms.ModelChoiceField(queryset=get_user_model().objects.none())
@@ -63,6 +68,8 @@ class AssignForm(VersionForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["operator"].queryset = permissions.operators().order_by("username")
+        if self.incident is not None:
+            self.initial.setdefault("operator", self.incident.assigned_to_id)
 
 
 class VerifyForm(VersionForm):

@@ -114,7 +114,7 @@ def incident_action(request, pk, action):
         raise Http404
     incident = get_object_or_404(Incident, pk=pk)
     form_class, perform = ACTIONS[action]
-    form = form_class(request.POST, incident=incident)
+    form = form_class(request.POST, incident=incident, auto_id=_auto_id(action))
     if not form.is_valid():
         return _render_incident(request, pk, failed=(action, form))
     try:
@@ -126,6 +126,11 @@ def incident_action(request, pk, action):
     return _render_incident(request, pk)
 
 
+def _auto_id(action):
+    """Field ids unique on the page: several action forms have a field of the same name."""
+    return f"id_{action}_%s"
+
+
 def _render_incident(request, incident_or_pk, error="", failed=None):
     """The incident page (or its panel for htmx), with a fresh form for every action except
     the one that `failed` validation, which keeps the operator's input and its errors."""
@@ -133,7 +138,7 @@ def _render_incident(request, incident_or_pk, error="", failed=None):
     if not isinstance(incident, Incident):
         incident = get_object_or_404(Incident.objects.for_detail(), pk=incident_or_pk)
     action_forms = {
-        name.replace("-", "_"): form_class(incident=incident)
+        name.replace("-", "_"): form_class(incident=incident, auto_id=_auto_id(name))
         for name, (form_class, _) in ACTIONS.items()
     }
     if failed:

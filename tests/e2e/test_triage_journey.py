@@ -68,14 +68,14 @@ def test_two_operators_on_one_incident_never_overwrite_each_other(page, live_url
     colleague.goto(f"{live_url}/joc/incidents/{incident.pk}/")
     expect(page.locator("#live-state")).to_have_text("Live")
 
-    colleague.get_by_label("Evidence").first.fill("CCTV camera 4 shows the fire")
+    colleague.locator("#id_confirm_evidence").fill("CCTV camera 4 shows the fire")
     colleague.get_by_role("button", name="Confirm").click()
     expect(colleague.locator("#incident-status")).to_have_text("Confirmed")
 
     # The first operator's page says who changed it, live...
     expect(page.locator(".notice")).to_contain_text("Changed by Busi Nkosi just now: Confirmed")
     # ...and acting on what they saw is refused with the fresh state, not a silent overwrite.
-    page.get_by_label("Evidence").last.fill("It was a braai")
+    page.locator("#id_unfounded_evidence").fill("It was a braai")
     page.get_by_role("button", name="Unfounded (rumour debunked)").click()
     expect(page.locator("#incident-panel .error")).to_contain_text("Changed by Busi Nkosi just now")
     expect(page.locator("#incident-status")).to_have_text("Confirmed")
