@@ -74,6 +74,17 @@ def can_triage(user):
     return is_operator(user)
 
 
+def can_approve_alert(user):
+    """Supervisors approve (and may send directly) emergency alerts to all wards."""
+    return is_supervisor(user)
+
+
+def can_acknowledge_alert(user, recipient):
+    """A representative acknowledges alerts sent to their own CWG only."""
+    rep = representative_of(user)
+    return rep is not None and rep.cwg_id == recipient.cwg_id
+
+
 def operators():
     """Active users who work the JOC floor (operators and supervisors), e.g. to assign to."""
     from django.contrib.auth import get_user_model

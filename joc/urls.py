@@ -12,6 +12,7 @@ urlpatterns = [
     path("joc/", include("joc.joc_urls")),
     path("cwg/", include("cwg.urls")),
     path("reports/", include("reports.urls")),
+    path("alerts/", include("joc.alert_urls")),
 ]
 
 handler400 = "joc.views.bad_request"

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from joc import alert_views as views
+
+app_name = "alerts"
+urlpatterns = [
+    path("", views.alert_list, name="list"),
+    path("new/", views.new, name="new"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/approve/", views.approve, name="approve"),
+    path("<int:pk>/update/", views.update, name="update"),
+    path("<int:pk>/cancel/", views.cancel, name="cancel"),
+    path("portal/", views.portal, name="portal"),
+    path("past/", views.past, name="past"),
+    path("<int:pk>/acknowledge/", views.acknowledge, name="acknowledge"),
+]
