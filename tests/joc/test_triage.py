@@ -104,7 +104,10 @@ def test_joining_moves_the_incident_up_in_time():
     assert incident.version == 1  # a new report overrides no operator decision
 
 
-def test_triage_publishes_to_the_operators_only_after_commit(django_capture_on_commit_callbacks):
+def test_triage_publishes_to_the_operators_only_after_commit(
+    django_capture_on_commit_callbacks, settings
+):
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     layer = get_channel_layer()
     channel = async_to_sync(layer.new_channel)()
     async_to_sync(layer.group_add)(live.OPERATORS, channel)
