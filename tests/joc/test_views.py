@@ -163,3 +163,11 @@ def test_unknown_actions_and_non_operators_are_refused(operator_client, represen
 def test_the_resources_panel(operator_client):
     factories.ResourceFactory(call_sign="FIRE-7")
     assert "FIRE-7" in operator_client.get(reverse("joc:resources")).content.decode()
+
+
+def test_map_tiles_only_when_a_tile_server_is_configured(operator_client, settings):
+    assert 'data-tiles=""' in operator_client.get(reverse("joc:dashboard")).content.decode()
+    settings.MAP_TILE_URL = "https://tiles.example.org/{z}/{x}/{y}.png"
+    html = operator_client.get(reverse("joc:dashboard")).content.decode()
+    assert 'data-tiles="https://tiles.example.org/{z}/{x}/{y}.png"' in html
+    assert "leaflet/leaflet.js" in html and "leaflet/leaflet.css" in html
