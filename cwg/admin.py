@@ -50,7 +50,8 @@ def status_action(name):
                 except services.TransitionRefused as refused:
                     modeladmin.message_user(request, str(refused), messages.ERROR)
             if done:
-                modeladmin.message_user(request, f"{label}d: {done} group(s).", messages.SUCCESS)
+                past = label + ("d" if label.endswith("e") else "ed")
+                modeladmin.message_user(request, f"{past}: {done} group(s).", messages.SUCCESS)
             return None
         context = {
             **modeladmin.admin_site.each_context(request),

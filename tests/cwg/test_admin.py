@@ -1,0 +1,133 @@
+"""City admins approve, reject, suspend and reinstate in the Django admin, with a reason asked
+on an intermediate page; adding representatives there keeps to the two seats."""
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from cwg.models import CommunityWatchGroup
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+S = CommunityWatchGroup.Status
+CHANGELIST = reverse("admin:cwg_communitywatchgroup_changelist")
+
+
+@pytest.fixture
+def admin_client(client, city_admin):
+    client.force_login(city_admin)
+    return client
+
+
+def act(admin_client, action, cwgs, **extra):
+    data = {"action": action, "_selected_action": [c.pk for c in cwgs], **extra}
+    return admin_client.post(CHANGELIST, data, follow=True)
+
+
+def test_approving_asks_for_a_reason_then_opens_the_accounts(
+    admin_client, city_admin, django_capture_on_commit_callbacks
+):
+    cwg = factories.CWGFactory(status=S.PENDING)
+    rep = factories.RepresentativeFactory(cwg=cwg, user__is_active=False)
+
+    page = act(admin_client, "approve", [cwg])
+    assert b"Approve community watch groups" in page.content and cwg.name in page.content.decode()
+    cwg.refresh_from_db()
+    assert cwg.status == S.PENDING  # nothing happens before the admin confirms
+
+    with django_capture_on_commit_callbacks(execute=True):
+        done = act(admin_client, "approve", [cwg], confirm="yes", reason="Known to the ward")
+    assert b"Approved: 1 group(s)." in done.content
+    cwg.refresh_from_db()
+    rep.user.refresh_from_db()
+    assert cwg.status == S.APPROVED and rep.user.is_active
+    assert mail.outbox[0].to == [rep.user.email]
+    assert "http://testserver/accounts/reset/" in mail.outbox[0].body
+    assert cwg.history.get().actor == city_admin
+
+
+def test_rejecting_needs_a_reason(admin_client):
+    cwg = factories.CWGFactory(status=S.PENDING)
+    page = act(admin_client, "reject", [cwg], confirm="yes", reason="")
+    assert b"This field is required." in page.content
+    act(admin_client, "reject", [cwg], confirm="yes", reason="Not a watch group")
+    cwg.refresh_from_db()
+    assert (cwg.status, cwg.status_reason) == (S.REJECTED, "Not a watch group")
+
+
+def test_a_change_the_status_does_not_allow_is_reported_per_group(admin_client):
+    approved = factories.CWGFactory(status=S.APPROVED)
+    pending = factories.CWGFactory(status=S.PENDING)
+    page = act(admin_client, "suspend", [approved, pending], confirm="yes", reason="Audit")
+    body = page.content.decode()
+    assert "Suspended: 1 group(s)." in body
+    assert f"{pending.name} is pending approval: it cannot become suspended." in body
+    approved.refresh_from_db()
+    assert approved.status == S.SUSPENDED
+    act(admin_client, "reinstate", [approved], confirm="yes", reason="")
+    approved.refresh_from_db()
+    assert approved.status == S.APPROVED
+
+
+def test_the_change_page_shows_seats_and_read_only_history(admin_client):
+    rep = factories.RepresentativeFactory()
+    page = admin_client.get(reverse("admin:cwg_communitywatchgroup_change", args=[rep.cwg.pk]))
+    assert page.status_code == 200
+    assert b"status history" in page.content.lower() and str(rep.phone).encode() in page.content
+    assert admin_client.get(reverse("admin:cwg_communitywatchgroup_add")).status_code == 403
+
+
+def test_the_list_filters_by_status_and_searches(admin_client):
+    factories.CWGFactory(name="Sea Point Watch", status=S.PENDING)
+    factories.CWGFactory(name="Hout Bay Watch", status=S.APPROVED)
+    pending = admin_client.get(CHANGELIST, {"status__exact": "pending"}).content.decode()
+    assert "Sea Point Watch" in pending and "Hout Bay Watch" not in pending
+    found = admin_client.get(CHANGELIST, {"q": "hout"}).content.decode()
+    assert "Hout Bay Watch" in found and "Sea Point Watch" not in found
+
+
+def representative_data(cwg, n=1):
+    return {
+        "cwg": cwg.pk,
+        "first_name": "Nomsa",
+        "last_name": f"Khumalo{n}",
+        "phone": f"08376543{n:02d}",
+        "email": f"nomsa{n}@example.org",
+    }
+
+
+def test_adding_a_representative_takes_the_free_seat(admin_client):
+    rep = factories.RepresentativeFactory(seat=2)
+    url = reverse("admin:cwg_representative_add")
+    assert admin_client.get(url).status_code == 200
+    response = admin_client.post(url, representative_data(rep.cwg))
+    assert response.status_code == 302
+    assert rep.cwg.representatives.active().get(seat=1).user.email == "nomsa1@example.org"
+
+
+def test_adding_a_third_representative_gets_the_clear_message(admin_client):
+    rep = factories.RepresentativeFactory(seat=1)
+    factories.RepresentativeFactory(seat=2, cwg=rep.cwg)
+    url = reverse("admin:cwg_representative_add")
+    response = admin_client.post(url, representative_data(rep.cwg))
+    assert response.status_code == 200
+    assert "already has two active representatives" in response.content.decode()
+    assert 'value="Khumalo1"' in response.content.decode()
+    assert rep.cwg.representatives.active().count() == 2
+
+
+def test_ending_seats_in_the_admin(admin_client):
+    rep = factories.RepresentativeFactory()
+    admin_client.post(
+        reverse("admin:cwg_representative_changelist"),
+        {"action": "end_seats", "_selected_action": [rep.pk]},
+    )
+    rep.refresh_from_db()
+    assert not rep.active and rep.ended_at
+
+
+def test_wards_are_reference_data_in_the_admin(admin_client):
+    ward = factories.WardFactory(number=54)
+    assert admin_client.get(reverse("admin:cwg_ward_changelist"), {"q": "54"}).status_code == 200
+    page = admin_client.get(reverse("admin:cwg_ward_change", args=[ward.pk]))
+    assert b"neighbours" in page.content.lower()
