@@ -71,4 +71,4 @@ class CancelForm(forms.Form):
 
 
 class AcknowledgeForm(forms.Form):
-    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    version = forms.IntegerField(min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
