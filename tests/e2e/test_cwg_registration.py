@@ -1,0 +1,56 @@
+"""The whole CWG journey: a coordinator applies on a phone, a city admin approves in the Django
+admin, the representative sets a password from the emailed link, logs in and sees the portal."""
+
+import re
+
+from playwright.sync_api import expect
+
+from tests import factories
+
+
+def test_apply_approve_set_password_and_see_the_portal(browser, page, live_url, login, sent_emails):
+    phone = browser.new_context(viewport={"width": 390, "height": 844})
+    applicant = phone.new_page()
+    applicant.goto(f"{live_url}/cwg/apply/")
+    applicant.get_by_label("Group name").fill("Bo-Kaap Watch")
+    applicant.get_by_label("Area you cover").fill("Wale Street to Strand Street")
+    applicant.get_by_label("Wards").select_option(label="Ward 77")
+    applicant.get_by_label("Contact email").fill("bokaap@example.org")
+    applicant.get_by_label("Contact phone").fill("021 555 0177")
+    applicant.locator("#id_rep1-first_name").fill("Amina")
+    applicant.locator("#id_rep1-last_name").fill("Jacobs")
+    applicant.locator("#id_rep1-phone").fill("082 123 4567")
+    applicant.locator("#id_rep1-email").fill("Amina@example.org")
+    applicant.get_by_role("button", name="Send application").click()
+    expect(applicant.get_by_role("heading", name="Application received")).to_be_visible()
+    reference = applicant.locator(".reference").inner_text()
+    assert re.fullmatch(r"CWG-\d{4}-\d{4}", reference)
+
+    # A city admin approves it in the Django admin, giving a reason on the intermediate page.
+    factories.AdminFactory(username="cityadmin")
+    login(page, "cityadmin")
+    page.goto(f"{live_url}/admin/cwg/communitywatchgroup/?status__exact=pending")
+    page.get_by_role("row", name=reference).get_by_role("checkbox").check()
+    page.locator("select[name=action]").select_option("approve")
+    page.get_by_role("button", name="Go").click()
+    page.get_by_label("Reason").fill("Known to the ward councillor")
+    page.get_by_role("button", name="Approve").click()
+    expect(page.get_by_text("Approved: 1 group(s).")).to_be_visible()
+
+    # The representative's email holds a link to set a password.
+    (message,) = sent_emails()
+    assert message["To"] == "amina@example.org"
+    body = message.get_payload(decode=True).decode()
+    link = re.search(r"https?://\S+/accounts/reset/\S+/", body).group(0)
+    applicant.goto(link)
+    applicant.locator("#id_new_password1").fill("bo-kaap-watch-2026")
+    applicant.locator("#id_new_password2").fill("bo-kaap-watch-2026")
+    applicant.get_by_role("button", name="Set password").click()
+    expect(applicant.get_by_role("heading", name="Password set")).to_be_visible()
+
+    login(applicant, "amina@example.org", "bo-kaap-watch-2026")
+    expect(applicant).to_have_url(f"{live_url}/cwg/portal/")
+    expect(applicant.get_by_role("heading", name="Bo-Kaap Watch")).to_be_visible()
+    expect(applicant.locator("#cwg-status")).to_contain_text("Approved")
+    expect(applicant.locator("#cwg-seats")).to_contain_text("Amina Jacobs (you)")
+    phone.close()
