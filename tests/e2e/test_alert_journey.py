@@ -1,0 +1,81 @@
+"""Browser journey of an alert: an operator sends it from a confirmed incident, a representative
+of a CWG in the incident's ward sees it appear live on the portal and acknowledges it, the
+operator sees the acknowledgement appear live; a CWG in another ward sees nothing."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from joc import alert_services
+from tests import factories
+
+PHONE = {"viewport": {"width": 390, "height": 844}}
+
+
+@pytest.fixture
+def phone(browser, live_url, login):
+    """A representative's phone, logged in on the CWG portal with its live socket open."""
+    contexts = []
+
+    def open_portal(rep):
+        context = browser.new_context(**PHONE)
+        contexts.append(context)
+        page = context.new_page()
+        login(page, rep.user.username)
+        expect(page).to_have_url(f"{live_url}/cwg/portal/")
+        expect(page.locator("#live-state")).to_have_text("Live")
+        return page
+
+    yield open_portal
+    for context in contexts:
+        context.close()
+
+
+def test_an_alert_reaches_the_wards_cwg_live_and_its_acknowledgement_reaches_the_operator(
+    page, live_url, login, phone
+):
+    incident = factories.IncidentFactory(
+        status="confirmed", title="Armed robbery at the Spar", ward=factories.WardFactory(number=60)
+    )
+    covered = {w.pk for w in alert_services.suggested_wards(incident)}
+    far_ward = factories.WardFactory(number=1 if 1 not in covered else 116)
+    inside = factories.RepresentativeFactory(
+        cwg__name="Lansdowne Watch", cwg__wards=[incident.ward], user__first_name="Naledi"
+    )
+    outside = factories.RepresentativeFactory(cwg__name="Far Watch", cwg__wards=[far_ward])
+    factories.OperatorFactory(username="op-alerts")
+    inside_page, outside_page = phone(inside), phone(outside)
+
+    login(page, "op-alerts")
+    page.goto(f"{live_url}/alerts/new/?incident={incident.pk}")
+    expect(page.get_by_label("Title")).to_have_value("Armed robbery at the Spar")
+    selected = page.get_by_label("Target wards").evaluate(
+        "select => Array.from(select.selectedOptions).map(o => Number(o.value))"
+    )
+    assert set(selected) == covered
+    page.get_by_label("Message").fill("Two suspects fled on foot towards the station.")
+    page.get_by_label("Severity").select_option("emergency")
+    page.get_by_role("button", name="Send alert").click()
+    expect(page).to_have_url(re.compile(r"/alerts/\d+/$"))
+    row = page.locator("tr", has_text="Lansdowne Watch")
+    expect(row).to_contain_text("Not yet")
+    expect(row).to_contain_text(str(inside.phone))
+    expect(page.locator("#live-state")).to_have_text("Live")
+
+    banner = inside_page.locator("#portal-alert-list article")
+    expect(banner).to_have_count(1)
+    expect(banner).to_have_class(re.compile(r"alert-banner emergency"))
+    expect(banner).to_contain_text("Two suspects fled on foot")
+    banner.get_by_role("button", name="Acknowledge").click()
+    expect(banner).to_contain_text("Acknowledged by Naledi")
+
+    expect(row).to_contain_text("Acknowledged")
+    expect(row).to_contain_text("Naledi")
+    expect(page.locator(".ack-count")).to_have_text("1 of 1 CWGs")
+
+    # The other ward's portal got nothing, not even after a reload.
+    expect(outside_page.locator("#portal-alert-list article")).to_have_count(0)
+    outside_page.reload()
+    expect(outside_page.locator(".no-alerts")).to_be_visible()
+    expect(outside_page.locator("#portal-alert-list article")).to_have_count(0)
