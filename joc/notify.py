@@ -67,6 +67,7 @@ def notify(version, recipients):
     """Record a pending delivery of `version` per active representative of each recipient CWG
     and channel that reaches them, and enqueue each one after commit. `recipients` must have
     their CWG's active representatives (with users) prefetched as `active_representatives`."""
+    channels = backends()
     rows = [
         AlertDelivery(
             version=version,
@@ -76,7 +77,7 @@ def notify(version, recipients):
         )
         for recipient in recipients
         for representative in recipient.cwg.active_representatives
-        for channel, backend in backends().items()
+        for channel, backend in channels.items()
         if backend.address(representative)
     ]
     AlertDelivery.objects.bulk_create(rows, ignore_conflicts=True)
@@ -85,10 +86,17 @@ def notify(version, recipients):
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    transaction.on_commit(lambda: [_enqueue(pk) for pk in ids])
+
+    def enqueue_all():
+        for pk in ids:
+            _enqueue(pk)
+
+    transaction.on_commit(enqueue_all)
 
 
 def _enqueue(delivery_id, run_after=None):
+    """Queue one delivery attempt, `run_after` a time when the task backend can defer (the
+    immediate backend of tests and development cannot: its retries run at once)."""
     try:
         if run_after is not None and deliver.get_backend().supports_defer:
             deliver.using(run_after=run_after).enqueue(delivery_id)
