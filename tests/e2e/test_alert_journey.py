@@ -79,3 +79,45 @@ def test_an_alert_reaches_the_wards_cwg_live_and_its_acknowledgement_reaches_the
     outside_page.reload()
     expect(outside_page.locator(".no-alerts")).to_be_visible()
     expect(outside_page.locator("#portal-alert-list article")).to_have_count(0)
+
+
+def test_a_correction_replaces_the_banner_live_and_a_cancellation_removes_it(
+    page, live_url, login, phone
+):
+    rep = factories.RepresentativeFactory(cwg__wards=[factories.WardFactory(number=12)])
+    factories.OperatorFactory(username="op-update")
+    portal = phone(rep)
+    csp_errors = []
+    portal.on("console", lambda m: csp_errors.append(m.text) if "Content Security" in m.text else 0)
+
+    login(page, "op-update")
+    page.goto(f"{live_url}/alerts/new/")
+    page.get_by_label("Title").fill("Water outage")
+    page.get_by_label("Message").fill("No water until 18:00.")
+    page.get_by_label("Severity").select_option("advisory")
+    page.get_by_label("Target wards").select_option("12")
+    page.get_by_role("button", name="Send alert").click()
+
+    banner = portal.locator("#portal-alert-list article")
+    expect(banner).to_have_class(re.compile(r"alert-banner advisory"))
+    banner.get_by_role("button", name="Acknowledge").click()
+    expect(banner).to_contain_text("Acknowledged by")
+
+    page.get_by_text("Send a correction or the all-clear").click()
+    page.get_by_label("All clear").check()
+    page.get_by_label("Title").fill("Water back on")
+    page.get_by_label("Message").fill("Supply restored.")
+    page.get_by_role("button", name="Send update").click()
+    expect(page.locator(".alert-versions")).to_contain_text("v2 · All clear")
+
+    expect(banner).to_have_count(1)
+    expect(banner).to_contain_text("Water back on")
+    expect(banner).to_contain_text("All clear")
+    expect(banner.get_by_role("button", name="Acknowledge")).to_be_visible()
+
+    page.get_by_text("Cancel this alert").click()
+    page.get_by_role("button", name="Cancel alert").click()
+    expect(page.locator(".alert-versions")).to_contain_text("v3 · Cancellation")
+    expect(banner).to_have_count(0)
+    expect(portal.locator(".no-alerts")).to_be_visible()
+    assert csp_errors == []
