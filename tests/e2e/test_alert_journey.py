@@ -84,7 +84,8 @@ def test_an_alert_reaches_the_wards_cwg_live_and_its_acknowledgement_reaches_the
 def test_a_correction_replaces_the_banner_live_and_a_cancellation_removes_it(
     page, live_url, login, phone
 ):
-    rep = factories.RepresentativeFactory(cwg__wards=[factories.WardFactory(number=12)])
+    ward = factories.WardFactory(number=12)
+    rep = factories.RepresentativeFactory(cwg__wards=[ward])
     factories.OperatorFactory(username="op-update")
     portal = phone(rep)
     csp_errors = []
@@ -95,7 +96,7 @@ def test_a_correction_replaces_the_banner_live_and_a_cancellation_removes_it(
     page.get_by_label("Title").fill("Water outage")
     page.get_by_label("Message").fill("No water until 18:00.")
     page.get_by_label("Severity").select_option("advisory")
-    page.get_by_label("Target wards").select_option("12")
+    page.get_by_label("Target wards").select_option(str(ward.pk))
     page.get_by_role("button", name="Send alert").click()
 
     banner = portal.locator("#portal-alert-list article")
