@@ -134,7 +134,7 @@ def _seat(cwg, person, seat, *, active_user):
     )
     user.set_unusable_password()
     user.save()
-    user.groups.add(Group.objects.get(name=permissions.REPRESENTATIVE_GROUP))
+    user.groups.add(Group.objects.get_or_create(name=permissions.REPRESENTATIVE_GROUP)[0])
     return Representative.objects.create(cwg=cwg, user=user, seat=seat, phone=person.phone)
 
 

@@ -9,6 +9,7 @@ from tests import factories
 
 
 def test_apply_approve_set_password_and_see_the_portal(browser, page, live_url, login, sent_emails):
+    factories.WardFactory(number=77)
     phone = browser.new_context(viewport={"width": 390, "height": 844})
     applicant = phone.new_page()
     applicant.goto(f"{live_url}/cwg/apply/")
