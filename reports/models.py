@@ -19,6 +19,21 @@ class Category(models.Model):
         return self.name
 
 
+class ReportQuerySet(models.QuerySet):
+    def for_cwg_pages(self):
+        """With everything the CWG's list and detail pages show, in a constant number of
+        queries: the timeline (with its photos) and the photos sent with the report."""
+        return self.select_related("cwg", "category", "ward", "submitted_by").prefetch_related(
+            models.Prefetch(
+                "updates",
+                queryset=ReportUpdate.objects.select_related("author").prefetch_related("photos"),
+            ),
+            models.Prefetch(
+                "photos", queryset=ReportPhoto.objects.filter(update=None), to_attr="sent_photos"
+            ),
+        )
+
+
 class Report(models.Model):
     """What a representative sends. It links to the incident the JOC triages."""
 
@@ -76,12 +91,18 @@ class Report(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = ReportQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["cwg", "-created_at"])]
 
     def __str__(self):
         return self.reference
+
+    def joc_messages(self):
+        """The JOC's public messages, from the prefetched timeline."""
+        return [u for u in self.updates.all() if u.kind == ReportUpdate.Kind.JOC_MESSAGE]
 
 
 def photo_upload_to(instance, filename):
@@ -136,3 +157,6 @@ class ReportUpdate(models.Model):
 
     def __str__(self):
         return f"{self.report} {self.kind}"
+
+    def to_status_label(self):
+        return Report.Status(self.to_status).label

@@ -1,0 +1,87 @@
+from django import forms
+from django.utils import timezone
+
+from reports.models import Report, ReportUpdate
+
+
+class PhotosInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Several files from one input; the content checks are the service's (reports.photos)."""
+
+    widget = PhotosInput(attrs={"multiple": True, "accept": "image/jpeg,image/png,image/webp"})
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, (list, tuple)) else [data] if data else []
+        return [super(PhotosField, self).clean(f, initial) for f in files]
+
+
+def photos_field():
+    return PhotosField(
+        required=False, help_text="Up to 5 photos (JPEG, PNG or WebP), at most 10 MB each."
+    )
+
+
+class ReportForm(forms.ModelForm):
+    """What a representative sees on the phone. Saving is the service's job."""
+
+    photos = photos_field()
+    client_token = forms.UUIDField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = Report
+        fields = [
+            "category",
+            "description",
+            "location_text",
+            "ward",
+            "latitude",
+            "longitude",
+            "observed_at",
+            "source",
+            "urgency",
+            "people_count",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "latitude": forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+            "longitude": forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+            "observed_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
+            "source": forms.RadioSelect,
+            "urgency": forms.RadioSelect,
+            "people_count": forms.NumberInput(attrs={"min": 0, "inputmode": "numeric"}),
+        }
+        help_texts = {
+            "location_text": "A street address, a corner or a landmark.",
+            "latitude": "Optional: “Use my location” fills it in.",
+        }
+
+    def __init__(self, *args, cwg, **kwargs):
+        first_ward = cwg.wards.order_by("number").first()
+        initial = {"ward": first_ward, "observed_at": timezone.localtime().replace(second=0)}
+        super().__init__(*args, initial=initial | kwargs.pop("initial", {}), **kwargs)
+        self.fields["category"].empty_label = "Choose a category"
+        self.fields["source"].choices = Report.Source.choices
+        self.fields["urgency"].choices = Report.Urgency.choices
+
+    def report_data(self):
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class FollowUpForm(forms.ModelForm):
+    photos = photos_field()
+    client_token = forms.UUIDField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = ReportUpdate
+        fields = ["text"]
+        labels = {"text": "What is new"}
+        widgets = {"text": forms.Textarea(attrs={"rows": 3, "maxlength": 2000})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["text"].required = True

@@ -1,0 +1,200 @@
+"""Report actions: the one way in for a report (the web form now, WhatsApp later), the
+representative's follow-ups, and what the JOC tells the sender (status, public messages).
+Each writes in one transaction and publishes to the CWG's live group on commit."""
+
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from joc import live, permissions, references
+from joc import services as joc_services
+from reports import photos as photo_checks
+from reports.models import Report, ReportPhoto, ReportUpdate
+
+FIELDS = (
+    "category",
+    "description",
+    "location_text",
+    "ward",
+    "latitude",
+    "longitude",
+    "observed_at",
+    "source",
+    "urgency",
+    "people_count",
+)
+CLOCK_SKEW = timedelta(minutes=10)
+
+
+def submit_report(*, user, cwg, data, photos, client_token, channel=Report.Channel.WEB):
+    """Store a report and its photos in one transaction, hand it to the JOC's triage and tell
+    the CWG's representatives on commit. Returns (report, created). Idempotent on
+    `client_token`: a resubmission (a double tap, a phone retrying) returns the report already
+    stored, and of two concurrent ones the unique constraint lets one win and the other
+    return the winner's report. Raises PermissionDenied or ValidationError (by field)."""
+    _check_may_report(user, cwg)
+    existing = _by_token(Report, client_token, cwg_id=cwg.pk)
+    if existing:
+        return existing, False
+    report = Report(
+        cwg=cwg,
+        submitted_by=user,
+        client_token=client_token,
+        channel=channel,
+        **{name: data.get(name) for name in FIELDS},
+    )
+    _validate(report)
+    checked = check_photos(photos)
+    try:
+        with transaction.atomic():
+            references.save_with_reference(report, "R")
+            _store_photos(report, checked)
+            joc_services.triage_report(report)
+            live.publish(
+                live.cwg_group(cwg.pk),
+                "reports/live/report_new.html",
+                {"report": Report.objects.for_cwg_pages().get(pk=report.pk)},
+            )
+    except IntegrityError:
+        winner = _by_token(Report, client_token, cwg_id=cwg.pk)
+        if winner is None:
+            raise
+        return winner, False
+    return report, True
+
+
+def add_follow_up(report, *, user, text, photos, client_token):
+    """A representative's follow-up ("water still rising", a new photo) joining their CWG's
+    report. Idempotent on `client_token` like a report. Returns (update, created)."""
+    if not permissions.can_follow_up(user, report):
+        raise PermissionDenied("Only a representative of the reporting CWG may follow it up.")
+    existing = _by_token(ReportUpdate, client_token, report_id=report.pk)
+    if existing:
+        return existing, False
+    if not text.strip():
+        raise ValidationError({"text": "Say what is new."})
+    checked = check_photos(photos)
+    try:
+        with transaction.atomic():
+            update = ReportUpdate.objects.create(
+                report=report,
+                kind=ReportUpdate.Kind.FOLLOW_UP,
+                author=user,
+                text=text,
+                client_token=client_token,
+            )
+            _store_photos(report, checked, update=update)
+            _publish_changed(report)
+    except IntegrityError:
+        winner = _by_token(ReportUpdate, client_token, report_id=report.pk)
+        if winner is None:
+            raise
+        return winner, False
+    return update, True
+
+
+def check_photos(files):
+    """Check every file (content, size, count); ValidationError listing each one refused."""
+    if len(files) > photo_checks.MAX_PHOTOS:
+        raise ValidationError({"photos": f"At most {photo_checks.MAX_PHOTOS} photos."})
+    checked, errors = [], []
+    for upload in files:
+        try:
+            checked.append(photo_checks.check(upload))
+        except ValidationError as refused:
+            errors.extend(refused.messages)
+    if errors:
+        raise ValidationError({"photos": errors})
+    return checked
+
+
+@transaction.atomic
+def set_report_status(report, status, *, actor=None, note=""):
+    """Change the status the sender sees, record it on the report's timeline, tell the CWG."""
+    status = Report.Status(status)
+    before = report.status
+    if status == before:
+        return report
+    Report.objects.filter(pk=report.pk).update(status=status)
+    report.status = status
+    ReportUpdate.objects.create(
+        report=report,
+        kind=ReportUpdate.Kind.STATUS,
+        author=actor,
+        text=note,
+        from_status=before,
+        to_status=status,
+    )
+    _publish_changed(report)
+    return report
+
+
+@transaction.atomic
+def post_joc_message(report, text, *, actor):
+    """A public message from the JOC on the report, shown to its CWG."""
+    update = ReportUpdate.objects.create(
+        report=report, kind=ReportUpdate.Kind.JOC_MESSAGE, author=actor, text=text
+    )
+    _publish_changed(report)
+    return update
+
+
+def _check_may_report(user, cwg):
+    rep = permissions.representative_of(user)
+    if rep is None or rep.cwg_id != cwg.pk:
+        raise PermissionDenied("Only a representative of this CWG may report for it.")
+    if not permissions.can_report(user):
+        raise PermissionDenied(
+            f"{cwg.name} is {cwg.get_status_display().lower()}: it cannot report."
+        )
+
+
+def _by_token(model, client_token, **owner):
+    """The row already stored with this token, or None; a token someone else used is refused."""
+    found = model.objects.filter(client_token=client_token).first()
+    if found is not None and any(getattr(found, key) != value for key, value in owner.items()):
+        raise PermissionDenied("This form was already used for another report.")
+    return found
+
+
+def _validate(report):
+    errors = {}
+    try:
+        report.full_clean(exclude={"reference", "client_token", "incident"}, validate_unique=False)
+    except ValidationError as invalid:
+        errors = invalid.message_dict
+    if report.observed_at and report.observed_at > timezone.now() + CLOCK_SKEW:
+        errors.setdefault("observed_at", []).append("This is in the future.")
+    if (report.latitude is None) != (report.longitude is None):
+        errors.setdefault("latitude", []).append("Give both latitude and longitude, or neither.")
+    if report.latitude is not None and not -90 <= report.latitude <= 90:
+        errors.setdefault("latitude", []).append("A latitude lies between -90 and 90.")
+    if report.longitude is not None and not -180 <= report.longitude <= 180:
+        errors.setdefault("longitude", []).append("A longitude lies between -180 and 180.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _store_photos(report, checked, update=None):
+    for photo in checked:
+        row = ReportPhoto(
+            report=report,
+            update=update,
+            content_type=photo.content_type,
+            size=photo.size,
+            exif_latitude=photo.latitude,
+            exif_longitude=photo.longitude,
+        )
+        row.original.save(f"original.{photo.extension}", photo.upload, save=False)
+        row.public.save(f"public.{photo.extension}", photo.public, save=False)
+        row.save()
+
+
+def _publish_changed(report):
+    """The list row, the detail page's status and timeline, for the CWG's representatives."""
+    fresh = Report.objects.for_cwg_pages().get(pk=report.pk)
+    live.publish(
+        live.cwg_group(fresh.cwg_id), "reports/live/report_changed.html", {"report": fresh}
+    )

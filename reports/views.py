@@ -1,0 +1,134 @@
+import uuid
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from joc import permissions, ratelimit
+from reports import forms, services
+from reports.models import Report, ReportPhoto
+
+RATE_LIMITED = (
+    "You have sent a lot of reports in the last minute. Wait a minute and send again: "
+    "what you typed is still here (add the photos again)."
+)
+
+
+@permissions.representative_required
+@require_http_methods(["GET", "POST"])
+def new(request):
+    """The report form, on a representative's phone."""
+    rep = permissions.representative_of(request.user)
+    if not permissions.can_report(request.user):
+        return render(request, "reports/cannot_report.html", {"cwg": rep.cwg}, status=403)
+    if request.method == "GET":
+        form = forms.ReportForm(cwg=rep.cwg, initial={"client_token": uuid.uuid4()})
+        return render(request, "reports/new.html", {"form": form})
+    form = forms.ReportForm(request.POST, request.FILES, cwg=rep.cwg)
+    status = 200
+    if form.is_valid():
+        if not ratelimit.allow("report", request.user.pk, settings.REPORT_RATE_LIMIT):
+            form.add_error(None, RATE_LIMITED)
+            status = 429
+        else:
+            try:
+                report, created = services.submit_report(
+                    user=request.user,
+                    cwg=rep.cwg,
+                    data=form.report_data(),
+                    photos=form.cleaned_data["photos"],
+                    client_token=form.cleaned_data["client_token"],
+                )
+            except ValidationError as invalid:
+                form.add_error(None, invalid)
+            else:
+                messages.success(
+                    request,
+                    f"Report {report.reference} sent to the JOC."
+                    if created
+                    else f"Report {report.reference} had already reached the JOC.",
+                )
+                return redirect("reports:detail", report.reference)
+    return render(request, "reports/new.html", {"form": form}, status=status)
+
+
+@permissions.representative_required
+@require_GET
+def report_list(request):
+    """My CWG's reports, newest first, live on the CWG's socket."""
+    cwg = permissions.representative_of(request.user).cwg
+    reports = Report.objects.filter(cwg=cwg).for_cwg_pages()
+    template = "reports/_list.html" if request.htmx else "reports/list.html"
+    return render(request, template, {"cwg": cwg, "reports": reports})
+
+
+@login_required
+@require_GET
+def detail(request, reference):
+    report = _viewable_report(request, reference)
+    form = forms.FollowUpForm(initial={"client_token": uuid.uuid4()})
+    return _render_detail(request, report, form)
+
+
+@login_required
+@require_POST
+def follow_up(request, reference):
+    report = _viewable_report(request, reference)
+    if not permissions.can_follow_up(request.user, report):
+        raise PermissionDenied
+    form = forms.FollowUpForm(request.POST, request.FILES)
+    if form.is_valid():
+        if not ratelimit.allow("report", request.user.pk, settings.REPORT_RATE_LIMIT):
+            form.add_error(None, RATE_LIMITED)
+            return _render_detail(request, report, form, status=429)
+        try:
+            services.add_follow_up(
+                report,
+                user=request.user,
+                text=form.cleaned_data["text"],
+                photos=form.cleaned_data["photos"],
+                client_token=form.cleaned_data["client_token"],
+            )
+        except ValidationError as invalid:
+            form.add_error(None, invalid)
+        else:
+            messages.success(request, "Your follow-up reached the JOC.")
+            return redirect("reports:detail", report.reference)
+    return _render_detail(request, report, form)
+
+
+@login_required
+@require_GET
+def photo(request, pk, variant):
+    """A report's photo, only through this permission check: the original (with its EXIF
+    location) for operators, the stripped copy for the reporting CWG."""
+    if variant not in ("public", "original"):
+        raise Http404
+    found = get_object_or_404(ReportPhoto.objects.select_related("report"), pk=pk)
+    if not permissions.can_view_photo(request.user, found, variant):
+        raise PermissionDenied
+    response = FileResponse(getattr(found, variant).open("rb"), content_type=found.content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["Content-Disposition"] = "inline"
+    return response
+
+
+def _viewable_report(request, reference):
+    report = get_object_or_404(Report.objects.for_cwg_pages(), reference=reference)
+    if not permissions.can_view_report(request.user, report):
+        raise PermissionDenied
+    return report
+
+
+def _render_detail(request, report, form, status=200):
+    context = {
+        "report": report,
+        "form": form,
+        "can_follow_up": permissions.can_follow_up(request.user, report),
+    }
+    template = "reports/_detail_live.html" if request.htmx else "reports/detail.html"
+    return render(request, template, context, status=status)
