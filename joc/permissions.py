@@ -70,6 +70,19 @@ def can_view_report(user, report):
     return rep is not None and rep.cwg_id == report.cwg_id
 
 
+def can_follow_up(user, report):
+    """A representative who may report adds follow-ups to their own CWG's reports."""
+    return can_report(user) and representative_of(user).cwg_id == report.cwg_id
+
+
+def can_view_photo(user, photo, variant):
+    """Operators may see a photo's original (with its EXIF location); a representative only the
+    stripped public copy, and only of their own CWG's reports."""
+    if is_operator(user):
+        return True
+    return variant == "public" and can_view_report(user, photo.report)
+
+
 def can_triage(user):
     return is_operator(user)
 
