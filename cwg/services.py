@@ -1,5 +1,6 @@
 """CWG domain actions: one function per action. Each writes its change and its record (a
-CWGStatusChange for every status change) in one transaction; emails go out after commit."""
+CWGStatusChange for every status change) in one transaction; emails and the live status update
+of the CWG's portals go out after commit."""
 
 from dataclasses import dataclass
 
@@ -9,7 +10,7 @@ from django.utils import timezone
 
 from cwg.models import CommunityWatchGroup, CWGStatusChange, Representative
 from cwg.tasks import send_set_password_email
-from joc import permissions, references
+from joc import live, permissions, references
 
 S = CommunityWatchGroup.Status
 
@@ -173,3 +174,5 @@ def _change_status(cwg, actor, allowed_from, to_status, reason):
         cwg.status_reason = reason
         cwg.status_changed_at = timezone.now()
         cwg.save(update_fields=["status", "status_reason", "status_changed_at"])
+        context = {"cwg": cwg, "can_report": cwg.is_approved}
+        live.publish(live.cwg_group(cwg.pk), "cwg/live/status.html", context)

@@ -7,6 +7,7 @@ urlpatterns = [
     path("apply/", views.apply, name="apply"),
     path("apply/done/", views.applied, name="applied"),
     path("portal/", views.portal, name="portal"),
+    path("portal/status/", views.portal_status, name="portal_status"),
     path("portal/replace/", views.replace, name="replace"),
     path("directory/", views.directory, name="directory"),
 ]

@@ -50,6 +50,17 @@ def portal(request):
 
 
 @permissions.representative_required
+@require_GET
+def portal_status(request):
+    """The portal's status panel, reloaded whenever its live socket (re)opens."""
+    context = {
+        "cwg": permissions.representative_of(request.user).cwg,
+        "can_report": permissions.can_report(request.user),
+    }
+    return render(request, "cwg/_status.html", context)
+
+
+@permissions.representative_required
 @require_POST
 def replace(request):
     """Seat someone in the other seat: the representative invites a second one, or replaces
