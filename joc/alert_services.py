@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from cwg.models import CommunityWatchGroup, Representative, Ward
 from joc import live, notify, permissions
-from joc.models import Alert, AlertRecipient, AlertVersion
+from joc.models import Alert, AlertDelivery, AlertRecipient, AlertVersion
 
 Kind = AlertVersion.Kind
 
@@ -221,13 +221,21 @@ def alerts_for_operators():
 
 def alert_for_operators():
     """One alert's page: its versions, target wards, and every recipient CWG with its active
-    representatives (phones for follow-up calls), in a fixed number of queries."""
+    representatives (phones for follow-up calls) and its notifications' delivery log, in a
+    fixed number of queries."""
     recipients = AlertRecipient.objects.select_related("cwg", "acknowledged_by").prefetch_related(
         Prefetch(
             "cwg__representatives",
             queryset=Representative.objects.active().select_related("user"),
             to_attr="active_representatives",
-        )
+        ),
+        Prefetch(
+            "deliveries",
+            queryset=AlertDelivery.objects.filter(version__number=F("recipient__alert__version"))
+            .select_related("representative__user")
+            .order_by("channel", "pk"),
+            to_attr="current_deliveries",
+        ),
     )
     acknowledged = Q(recipients__acknowledged_version=F("version"))
     alerts = Alert.objects.annotate(acknowledged_count=Count("recipients", filter=acknowledged))

@@ -53,6 +53,7 @@ def test_composing_sends_and_lands_on_the_alert_page(operator_client):
     assert alert.incident == incident and alert.status == "sent"
     page = operator_client.get(response.url).content.decode()
     assert "Nyanga Watch" in page and "Not yet" in page
+    assert "none" in page  # Nyanga Watch has no representatives: nobody to notify
 
 
 def test_bad_input_is_shown_beside_the_field_and_kept(operator_client):

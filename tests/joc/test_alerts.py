@@ -254,6 +254,9 @@ def test_a_failing_channel_is_retried_logged_and_blocks_nobody(
         assert delivery.status == AlertDelivery.Status.FAILED
         assert delivery.attempts == notify.MAX_ATTEMPTS
         assert "ConnectionError: gateway refused" in delivery.last_error
+    page = alert_services.alert_for_operators().get(pk=alert.pk)
+    shown = [d.status for r in page.recipients.all() for d in r.current_deliveries]
+    assert sorted(shown) == ["failed", "failed", "sent", "sent"]
     logged = [r.getMessage() for r in caplog.records]
     assert len(logged) == 2 * notify.MAX_ATTEMPTS
     assert any(first.cwg.name in m and "attempt 1:" in m for m in logged)
