@@ -36,7 +36,9 @@ def test_the_link_from_a_confirmed_incident_prefills_title_and_wards(operator_cl
     assert form.initial["title"] == "Shack fire"
     expected = {60, *incident.ward.neighbours.values_list("number", flat=True)}
     assert {w.number for w in form.initial["wards"]} == expected
-    assert f'name="incident" value="{incident.pk}"' in page.content.decode()
+    html = page.content.decode()
+    assert f'name="incident" value="{incident.pk}"' in html
+    assert f"wards {', '.join(str(n) for n in sorted(expected))}." in html
 
 
 @pytest.mark.parametrize("value", ["abc", "1e9"])
