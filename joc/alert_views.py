@@ -21,6 +21,8 @@ def alert_list(request):
 def new(request):
     if request.method == "POST":
         form = alert_forms.AlertForm(request.POST)
+        if "incident" in form.errors:  # a hidden field: only a forged or garbage POST
+            raise BadRequest("unknown incident")
         if form.is_valid():
             alert = alert_services.compose(request.user, **form.cleaned_data)
             if alert.status == Alert.Status.AWAITING_APPROVAL:

@@ -161,3 +161,10 @@ def test_the_resync_request_returns_the_live_section_alone(operator_client, oper
     page = operator_client.get(reverse("alerts:detail", args=[alert.pk]), HTTP_HX_REQUEST="true")
     html = page.content.decode()
     assert html.strip().startswith(f'<section id="alert-{alert.pk}-status"') and "<html" not in html
+
+
+@pytest.mark.parametrize("incident", ["x", "999999"])
+def test_a_garbage_incident_in_the_post_is_a_400(operator_client, incident):
+    response = operator_client.post(reverse("alerts:new"), compose_data(incident=incident))
+    assert response.status_code == 400
+    assert not Alert.objects.exists()
