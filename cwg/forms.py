@@ -1,5 +1,4 @@
 from django import forms
-from django.contrib.auth.models import User
 from django.db.models import Q
 from phonenumber_field.formfields import PhoneNumberField
 
@@ -84,13 +83,14 @@ class PersonForm(forms.Form):
 
     def clean_email(self):
         email = self.cleaned_data["email"].lower()
-        if User.objects.filter(username__iexact=email).exists():
-            raise forms.ValidationError("An account with this email address already exists.")
+        refusal = services.account_refusal(email)
+        if refusal:
+            raise forms.ValidationError(refusal)
         return email
 
     def clean_phone(self):
         phone = self.cleaned_data["phone"]
-        others = Representative.objects.active().filter(phone=phone).exclude(cwg__status=S.REJECTED)
+        others = Representative.objects.active().filter(phone=phone)
         if self.cwg is not None:
             others = others.exclude(cwg=self.cwg)
         if others.exists():

@@ -69,7 +69,11 @@ def approve_cwg(cwg, actor, reason="", *, site_url):
 
 
 def reject_cwg(cwg, actor, reason):
-    _change_status(cwg, actor, {S.PENDING}, S.REJECTED, reason)
+    """A rejected CWG holds no seats: its people may apply again, with another group."""
+    with transaction.atomic():
+        _change_status(cwg, actor, {S.PENDING}, S.REJECTED, reason)
+        for rep in cwg.representatives.active():
+            _end(rep, actor)
 
 
 def suspend_cwg(cwg, actor, reason):
@@ -121,19 +125,33 @@ def end_representative(rep, actor):
         _end(rep, actor)
 
 
+def account_refusal(email):
+    """Why `email` cannot be given a seat, or "" if it can. An account is reused only if it
+    belongs to a former representative (seat ended, or CWG rejected): never a JOC user's."""
+    user = User.objects.filter(username__iexact=email.strip()).first()
+    if user is None:
+        return ""
+    roles = set(user.groups.values_list("name", flat=True)) - {permissions.REPRESENTATIVE_GROUP}
+    if roles or user.is_staff or user.representative_seats.filter(active=True).exists():
+        return "An account with this email address already exists."
+    return ""
+
+
 def _seat(cwg, person, seat, *, active_user):
-    """Create the person's account (inactive until their CWG is approved) and their seat."""
+    """Give the person an account (inactive until their CWG is approved) and the seat."""
     email = person.email.strip().lower()
-    if User.objects.filter(username__iexact=email).exists():
-        raise RepresentativeRefused(f"An account for {email} already exists.")
-    user = User(
-        username=email,
-        email=email,
-        first_name=person.first_name,
-        last_name=person.last_name,
-        is_active=active_user,
-    )
-    user.set_unusable_password()
+    refusal = account_refusal(email)
+    if refusal:
+        raise RepresentativeRefused(refusal)
+    user = User.objects.filter(username__iexact=email).first() or User(username=email)
+    user.email = email
+    user.first_name = person.first_name
+    user.last_name = person.last_name
+    if user.pk is None:
+        user.is_active = active_user
+        user.set_unusable_password()
+    else:
+        user.is_active = user.is_active or active_user  # never locks a former representative out
     user.save()
     user.groups.add(Group.objects.get_or_create(name=permissions.REPRESENTATIVE_GROUP)[0])
     return Representative.objects.create(cwg=cwg, user=user, seat=seat, phone=person.phone)

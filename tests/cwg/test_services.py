@@ -162,3 +162,19 @@ def test_ending_a_seat_frees_it():
     services.end_representative(rep, factories.AdminFactory())
     assert not rep.cwg.representatives.active().exists()
     assert permissions.representative_of(User.objects.get(pk=rep.user.pk)) is None
+
+
+def test_a_rejected_cwgs_people_may_apply_again_with_the_same_accounts():
+    rejected = register()
+    services.reject_cwg(rejected, factories.AdminFactory(), "Not a watch group")
+    assert not rejected.representatives.active().exists()
+    again = register(name="Sea Point Neighbourhood Watch")
+    assert again.representatives.active().count() == 2
+    assert User.objects.filter(email="person1@example.org").count() == 1
+
+
+def test_a_seat_is_never_given_to_a_joc_account():
+    factories.OperatorFactory(username="person1@example.org")
+    assert services.account_refusal("Person1@example.org")
+    with pytest.raises(services.RepresentativeRefused, match="already exists"):
+        register()

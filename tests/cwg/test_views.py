@@ -81,7 +81,7 @@ def test_duplicate_applications_get_a_clear_message(client):
 
 
 def test_an_existing_account_email_gets_a_clear_message(client):
-    factories.UserFactory(username="thandi@example.org")
+    factories.SupervisorFactory(username="thandi@example.org")
     body = client.post(reverse("cwg:apply"), application()).content.decode()
     assert "An account with this email address already exists." in body
 
