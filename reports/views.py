@@ -3,7 +3,7 @@ import uuid
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -28,7 +28,7 @@ def new(request):
     if request.method == "GET":
         form = forms.ReportForm(cwg=rep.cwg, initial={"client_token": uuid.uuid4()})
         return render(request, "reports/new.html", {"form": form})
-    form = forms.ReportForm(request.POST, request.FILES, cwg=rep.cwg)
+    form = _posted(forms.ReportForm(request.POST, request.FILES, cwg=rep.cwg))
     status = 200
     if form.is_valid():
         if not ratelimit.allow("report", request.user.pk, settings.REPORT_RATE_LIMIT):
@@ -80,7 +80,7 @@ def follow_up(request, reference):
     report = _viewable_report(request, reference)
     if not permissions.can_follow_up(request.user, report):
         raise PermissionDenied
-    form = forms.FollowUpForm(request.POST, request.FILES)
+    form = _posted(forms.FollowUpForm(request.POST, request.FILES))
     if form.is_valid():
         if not ratelimit.allow("report", request.user.pk, settings.REPORT_RATE_LIMIT):
             form.add_error(None, RATE_LIMITED)
@@ -115,6 +115,14 @@ def photo(request, pk, variant):
     response["Cache-Control"] = "private, max-age=3600"
     response["Content-Disposition"] = "inline"
     return response
+
+
+def _posted(form):
+    """The form, unless the POST lacks the hidden token every rendered form carries: that is
+    not a person's typing mistake but a broken or forged request."""
+    if "client_token" in form.errors:
+        raise BadRequest("missing or malformed client token")
+    return form
 
 
 def _viewable_report(request, reference):
