@@ -37,5 +37,16 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# Benchmarks (bench/): PostgreSQL, Redis and two Daphne processes on 127.0.0.1, DEBUG off.
+bench: install
+	$(PY) -m bench.run --scale full
+
+bench-quick: install
+	$(PY) -m bench.run --scale quick
+
+# Ten minutes of steady mixed load: errors, latency drift, memory drift.
+soak: install
+	$(PY) -m bench.run --scale quick --soak 600
+
 clean:
 	rm -rf $(VENV) staticfiles test-db.sqlite3 .pytest_cache

@@ -1,0 +1,182 @@
+"""The deployment shape the benchmark runs against, started and stopped by the harness:
+a dedicated PostgreSQL database, Redis (its own database number and channel prefix), and two
+Daphne processes with DEBUG off sharing the channel layer. Everything listens on 127.0.0.1."""
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import psycopg
+import redis
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+DB_NAME = "watchline_bench"
+PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def reachable(url, probe):
+    try:
+        probe(url)
+        return True
+    except Exception:
+        return False
+
+
+@contextmanager
+def redis_server():
+    """Redis at BENCH_REDIS_URL if it answers, else a private redis-server on a free port."""
+    if reachable(REDIS_URL, lambda u: redis.Redis.from_url(u, socket_timeout=2).ping()):
+        yield REDIS_URL
+        return
+    port = free_port()
+    proc = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        url = f"redis://127.0.0.1:{port}/0"
+        wait_for(lambda: redis.Redis.from_url(url).ping(), "redis-server")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@contextmanager
+def postgres_server():
+    """PostgreSQL at BENCH_PG_URL if it answers, else a private cluster in a temporary directory
+    (initdb + pg_ctl; PostgreSQL refuses to run as root, so there it runs as user postgres)."""
+    if reachable(PG_ADMIN_URL, lambda u: psycopg.connect(u, connect_timeout=2).close()):
+        yield PG_ADMIN_URL
+        return
+    data = Path(tempfile.mkdtemp(prefix="watchline-bench-pg-"))
+    as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    if as_user:
+        shutil.chown(data, "postgres")
+    port = free_port()
+    subprocess.run(
+        [*as_user, "initdb", "-D", str(data), "-U", "postgres", "-A", "trust"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    ctl = [*as_user, "pg_ctl", "-D", str(data), "-w", "-o", f"-p {port} -k {data} -h 127.0.0.1"]
+    subprocess.run([*ctl, "-l", str(data / "log"), "start"], check=True, stdout=subprocess.DEVNULL)
+    try:
+        yield f"postgres://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run([*ctl, "-m", "fast", "stop"], stdout=subprocess.DEVNULL)
+        shutil.rmtree(data, ignore_errors=True)
+
+
+@contextmanager
+def bench_database(admin_url):
+    """A fresh database for this run, dropped afterwards."""
+
+    def admin(sql):
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(sql)
+
+    admin(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+    admin(f"CREATE DATABASE {DB_NAME}")
+    try:
+        yield admin_url.rsplit("/", 1)[0] + f"/{DB_NAME}"
+    finally:
+        admin(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+
+
+def environment(database_url, redis_url, ports):
+    """Production settings (DEBUG off), plain HTTP on 127.0.0.1."""
+    origins = ",".join(f"http://127.0.0.1:{p}" for p in ports)
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "joc.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(40),
+        "SECURE_HTTPS": "0",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "CSRF_TRUSTED_ORIGINS": origins,
+        "STATIC_MANIFEST": "0",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "CHANNEL_PREFIX": f"bench{os.getpid()}",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def manage(env, *args):
+    subprocess.run(
+        [PY, "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+    )
+
+
+def wait_for(check, what, timeout=30):
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if check():
+                return
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} did not come up in {timeout} s")
+        time.sleep(0.2)
+
+
+@contextmanager
+def daphnes(env, ports, logdir):
+    """Two Daphne processes (one per port, logs in `logdir`); yields their pids."""
+    daphne = str(Path(PY).with_name("daphne"))
+    logs = [Path(logdir) / f"daphne-{port}.log" for port in ports]
+    procs = [
+        subprocess.Popen(
+            [daphne, "-b", "127.0.0.1", "-p", str(port), "joc.asgi:application"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log.open("w"),
+        )
+        for port, log in zip(ports, logs, strict=True)
+    ]
+    try:
+        for port in ports:
+            url = f"http://127.0.0.1:{port}/livez"
+            wait_for(lambda u=url: httpx.get(u).status_code == 200, f"daphne on {port}")
+        yield [p.pid for p in procs]
+    finally:
+        for p in procs:
+            p.terminate()
+        for p, log in zip(procs, logs, strict=True):
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+            errors = log.read_text()
+            if "Traceback" in errors:
+                print(f"daphne {p.pid}: {errors.count('Traceback')} tracebacks", file=sys.stderr)
+                print(errors[-3000:], file=sys.stderr)
+
+
+def rss_mb(pid):
+    """Resident memory of a process, from /proc (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return None

@@ -1,0 +1,246 @@
+"""The load clients: one asyncio event loop drives HTTP (httpx) and the dashboards' WebSockets
+(websockets). Every loop is bounded by a count and a deadline; every URL is on 127.0.0.1."""
+
+import asyncio
+import itertools
+import re
+import time
+from html.parser import HTMLParser
+
+import httpx
+import websockets
+
+REFERENCE = re.compile(r"\bR-\d{4}-\d{4,}\b")
+TIMEOUT = httpx.Timeout(30.0)
+
+
+def percentiles(values):
+    """p50 / p95 / p99 / max in milliseconds of latencies in seconds (nearest rank)."""
+    if not values:
+        return {"n": 0}
+    ordered = sorted(values)
+
+    def rank(p):
+        return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))] * 1000
+
+    return {
+        "n": len(ordered),
+        "p50": rank(50),
+        "p95": rank(95),
+        "p99": rank(99),
+        "max": ordered[-1] * 1000,
+    }
+
+
+class Servers:
+    """The two Daphne processes; `next()` alternates between them (a round-robin balancer)."""
+
+    def __init__(self, ports):
+        self.ports = ports
+        self._cycle = itertools.cycle(ports)
+
+    def next(self):
+        return f"http://127.0.0.1:{next(self._cycle)}"
+
+
+def client(session_key=None):
+    cookies = {"sessionid": session_key} if session_key else None
+    return httpx.AsyncClient(cookies=cookies, timeout=TIMEOUT, follow_redirects=False)
+
+
+async def bounded(operation, count, concurrency, seconds):
+    """Run `operation(i)` for i < count with `concurrency` workers, stopping at the deadline.
+    Returns (latencies of successes, errors, elapsed seconds)."""
+    counter = itertools.count()
+    latencies, errors = [], []
+    deadline = time.monotonic() + seconds
+
+    async def worker():
+        while time.monotonic() < deadline and (i := next(counter)) < count:
+            start = time.monotonic()
+            try:
+                await operation(i)
+                latencies.append(time.monotonic() - start)
+            except Exception as exc:
+                errors.append(f"{type(exc).__name__}: {exc}"[:200])
+
+    start = time.monotonic()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return latencies, errors, time.monotonic() - start
+
+
+async def get_ok(http, url):
+    response = await http.get(url)
+    if response.status_code != 200:
+        raise RuntimeError(f"GET {url}: {response.status_code}")
+    return response
+
+
+# --- The report form --------------------------------------------------------------------------
+
+
+class FormParser(HTMLParser):
+    """Every form on a page: its action and the values a browser would submit by default."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms, self._select, self._textarea = [], None, None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self.forms.append({"action": a.get("action") or "", "fields": {}, "choices": {}})
+        if not self.forms or "name" not in a and tag != "option":
+            return
+        fields, choices = self.forms[-1]["fields"], self.forms[-1]["choices"]
+        if tag == "input":
+            kind = a.get("type", "text")
+            if kind in ("radio", "checkbox"):
+                choices.setdefault(a["name"], []).append(a.get("value", "on"))
+                if "checked" in a:
+                    fields[a["name"]] = a.get("value", "on")
+            elif kind not in ("file", "submit", "button"):
+                fields[a["name"]] = a.get("value", "")
+        elif tag == "select":
+            self._select = a["name"]
+            fields.setdefault(self._select, "")
+        elif tag == "option" and self._select:
+            choices.setdefault(self._select, []).append(a.get("value", ""))
+            if "selected" in a:
+                fields[self._select] = a.get("value", "")
+        elif tag == "textarea":
+            self._textarea = a["name"]
+            fields[self._textarea] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.forms[-1]["fields"][self._textarea] += data
+
+
+def report_form(html, description):
+    """The report form's data as a representative would send it: defaults kept (token, ward,
+    observed time), the required choices made, `description` as what is happening."""
+    parser = FormParser()
+    parser.feed(html)
+    form = next(f for f in parser.forms if "description" in f["fields"])
+    data = dict(form["fields"])
+    for name, options in form["choices"].items():
+        if not data.get(name):
+            data[name] = next((o for o in options if o), "")
+    data.update(description=description, location_text="Corner of Bench and Load Streets")
+    return form["action"], data
+
+
+async def submit_report(http, base, form_path, description, retry_same_token=False):
+    """GET the form, POST it (twice with the same client token if `retry_same_token`, as a phone
+    on a bad connection would). Returns (reference, monotonic time of the POST's response)."""
+    page = await get_ok(http, base + form_path)
+    action, data = report_form(page.text, description)
+    url = httpx.URL(base + form_path).join(action) if action else base + form_path
+    for _ in range(2 if retry_same_token else 1):
+        response = await http.post(url, data=data, headers={"Referer": base + form_path})
+        answered = time.monotonic()
+    if response.status_code in (301, 302, 303):
+        location = response.headers["location"]
+        found = REFERENCE.search(location) or REFERENCE.search(
+            (await get_ok(http, str(httpx.URL(base).join(location)))).text
+        )
+    elif response.status_code == 200:
+        found = REFERENCE.search(response.text)
+    else:
+        raise RuntimeError(f"POST report: {response.status_code}")
+    if not found:
+        raise RuntimeError("no report reference after submitting")
+    return found.group(0), answered
+
+
+# --- Dashboards -------------------------------------------------------------------------------
+
+
+class Dashboard:
+    """One operator's dashboard socket: records when each report's fragment first arrives."""
+
+    def __init__(self, port, session_key):
+        self.port, self.session_key = port, session_key
+        self.arrivals, self.messages, self.socket, self.task = {}, 0, None, None
+
+    async def open(self):
+        self.socket = await websockets.connect(
+            f"ws://127.0.0.1:{self.port}/ws/dashboard/",
+            origin=f"http://127.0.0.1:{self.port}",
+            additional_headers={"Cookie": f"sessionid={self.session_key}"},
+            open_timeout=20,
+        )
+        self.task = asyncio.create_task(self._listen())
+
+    async def _listen(self):
+        async for message in self.socket:
+            now = time.monotonic()
+            self.messages += 1
+            for reference in REFERENCE.findall(message):
+                self.arrivals.setdefault(reference, now)
+
+    async def close(self):
+        await self.socket.close()
+        self.task.cancel()
+        await asyncio.gather(self.task, return_exceptions=True)
+
+
+async def open_dashboards(ports, session_keys):
+    """Connect one dashboard per operator session, split evenly across the servers."""
+    boards = [Dashboard(ports[i % len(ports)], key) for i, key in enumerate(session_keys)]
+    for i in range(0, len(boards), 20):
+        await asyncio.gather(*(b.open() for b in boards[i : i + 20]))
+    return boards
+
+
+async def push(boards, servers, rep_sessions, form_path, rate, seconds, grace=10.0, label="push"):
+    """Submit reports at a steady `rate` for `seconds` and measure, per dashboard, the time from
+    each submission's HTTP response to its fragment's arrival. Returns the figures."""
+    count = int(rate * seconds)
+    reps = itertools.cycle(rep_sessions)
+    sent, errors = [], []
+
+    async def one(i, session_key):
+        async with client(session_key) as http:
+            try:
+                sent.append(await submit_report(http, servers.next(), form_path, f"{label} {i}"))
+            except Exception as exc:
+                errors.append(f"{type(exc).__name__}: {exc}"[:200])
+
+    start = time.monotonic()
+    tasks = []
+    for i in range(count):
+        await asyncio.sleep(max(0.0, start + i / rate - time.monotonic()))
+        tasks.append(asyncio.create_task(one(i, next(reps))))
+    await asyncio.wait_for(asyncio.gather(*tasks), timeout=seconds + 60)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and not all(
+        ref in b.arrivals for b in boards for ref, _ in sent
+    ):
+        await asyncio.sleep(0.1)
+    latencies, early = [], 0
+    for board in boards:
+        for ref, answered in sent:
+            if ref in board.arrivals:
+                delay = board.arrivals[ref] - answered
+                early += delay < 0
+                latencies.append(max(0.0, delay))
+    return {
+        "rate": rate,
+        "seconds": seconds,
+        "dashboards": len(boards),
+        "submitted": len(sent),
+        "errors": len(errors),
+        "error_samples": errors[:5],
+        "expected": len(sent) * len(boards),
+        "misses": len(sent) * len(boards) - len(latencies),
+        "arrived_before_response": early,
+        "latency_ms": percentiles(latencies),
+    }

@@ -1,0 +1,144 @@
+"""The printed table: each figure beside its goal. Returns whether any goal failed."""
+
+MEMORY_GROWTH_MB = 20  # what a process may keep after its dashboards close
+
+
+def ms(figures):
+    if not figures.get("n"):
+        return "no samples"
+    return "{p50:.0f} / {p95:.0f} / {p99:.0f}".format(**figures)
+
+
+def bench_rows(r):
+    probe, triage = r["probe"], r["probe"]["triage"]
+    rows = [
+        ("trivial view /livez (req/s)", f"{r['trivial']['rate']:.0f}", "", None),
+        ("trivial view p50/p95/p99 ms", ms(r["trivial"]["latency_ms"]), "", None),
+    ]
+    intake, push = r["intake"], r["push"]
+    if "skipped" in intake:
+        rows.append(("intake and live push", intake["skipped"], "", False))
+    else:
+        ratio = intake["rate"] / r["trivial"]["rate"]
+        rows += [
+            ("intake (reports/s)", f"{intake['rate']:.1f}", "", None),
+            ("intake / trivial", f"{ratio:.0%}", ">= 50%", ratio >= 0.5),
+            ("intake p50/p95/p99 ms (GET form + POST)", ms(intake["latency_ms"]), "", None),
+            ("intake errors", intake["errors"], "0", intake["errors"] == 0),
+            (
+                "intake rows stored / distinct / sent",
+                f"{intake['rows']} / {intake['distinct']} / {intake['submitted']}",
+                "equal",
+                intake["rows"] == intake["distinct"] == intake["submitted"],
+            ),
+            (
+                f"push: {push['dashboards']} dashboards, {push['rate']:g}/s, {push['seconds']:g} s",
+                f"{push['submitted']} reports",
+                "",
+                None,
+            ),
+            (
+                "push p50/p95/p99 ms",
+                ms(push["latency_ms"]),
+                "p95 <= 150, p99 <= 300",
+                push["latency_ms"].get("p95", 1e9) <= 150
+                and push["latency_ms"].get("p99", 1e9) <= 300,
+            ),
+            (
+                "push misses / expected",
+                f"{push['misses']} / {push['expected']}",
+                "0",
+                push["misses"] == 0,
+            ),
+            ("push submission errors", push["errors"], "0", push["errors"] == 0),
+        ]
+        mem = r["memory"]
+        kept = max(b - a for a, b in zip(mem["idle_mb"], mem["dashboards_closed_mb"], strict=True))
+        rows += [
+            ("RSS MB per process: idle", mem["idle_mb"], "", None),
+            ("  with dashboards, before push", mem["dashboards_open_mb"], "", None),
+            ("  after push", mem["after_push_mb"], "", None),
+            (
+                "  dashboards closed (kept growth)",
+                f"{mem['dashboards_closed_mb']} (+{kept:.1f})",
+                f"<= +{MEMORY_GROWTH_MB}",
+                kept <= MEMORY_GROWTH_MB,
+            ),
+        ]
+    seq_scan = any(
+        "Seq Scan on joc_incident" in line for p in triage["explain"] for line in p["plan"]
+    )
+    rows += [
+        (
+            f"dashboard page p50/p95/p99 ms ({probe['open_incidents']} open)",
+            ms(r["dashboard_page"]["latency_ms"]),
+            "p95 <= 150",
+            r["dashboard_page"]["latency_ms"].get("p95", 1e9) <= 150,
+        ),
+        (
+            "dashboard queries: full / 10 open",
+            f"{probe['dashboard_queries']} / {probe['dashboard_queries_10_open']}",
+            "equal",
+            probe["dashboard_queries"] == probe["dashboard_queries_10_open"],
+        ),
+        ("incident page p50/p95/p99 ms", ms(r["incident_page"]["latency_ms"]), "", None),
+        ("incident page queries", probe["incident_queries"], "", None),
+        (
+            "triage_report median / p95 ms",
+            f"{triage['median_ms']:.1f} / {triage['p95_ms']:.1f}",
+            "",
+            None,
+        ),
+        (
+            "triage query plan",
+            "Seq Scan on joc_incident" if seq_scan else "indexed",
+            "indexed",
+            bool(triage["explain"]) and not seq_scan,
+        ),
+    ]
+    return rows
+
+
+def soak_rows(r):
+    rows = [
+        (
+            f"minute {m['minute']}: push / dashboard p95 ms, RSS MB",
+            f"{m['push_ms'].get('p95', 0):.0f} / {m['dashboard_ms'].get('p95', 0):.0f}, "
+            f"{m['rss_mb']}",
+            "",
+            None,
+        )
+        for m in r["minutes"]
+    ]
+    return rows + [
+        ("errors", r["errors"], "0", r["errors"] == 0),
+        ("push misses", r["misses"], "0", r["misses"] == 0),
+        ("push p95 drift ms (last - first minute)", f"{r['push_p95_drift_ms']:+.0f}", "", None),
+        ("dashboard p95 drift ms", f"{r['dashboard_p95_drift_ms']:+.0f}", "", None),
+        (
+            "RSS drift MB per process",
+            r["rss_drift_mb"],
+            f"<= +{MEMORY_GROWTH_MB}",
+            max(r["rss_drift_mb"]) <= MEMORY_GROWTH_MB,
+        ),
+    ]
+
+
+def table(results, soak=False):
+    rows = soak_rows(results) if soak else bench_rows(results)
+    width = max(len(str(row[0])) for row in rows)
+    print(
+        f"\nWatchline benchmark ({results['scale']['name']}) at {results['git_sha']}, "
+        f"{results['date']}\n{results['machine']}\n"
+    )
+    print(f"{'figure':<{width}}  {'measured':<28} {'goal':<22} ok")
+    failed = False
+    for name, value, goal, ok in rows:
+        mark = "" if ok is None else ("yes" if ok else "NO")
+        failed |= ok is False
+        print(f"{name:<{width}}  {str(value):<28} {goal:<22} {mark}")
+    if not soak:
+        for plan in results["probe"]["triage"]["explain"]:
+            print("\nEXPLAIN " + plan["sql"][:300] + ("..." if len(plan["sql"]) > 300 else ""))
+            print("\n".join("  " + line for line in plan["plan"]))
+    return failed

@@ -1,0 +1,311 @@
+"""`make bench` / `make bench-quick` / `make soak`: start the deployment shape, load the data,
+drive the load, print the table and write bench/results/<date>-<git sha>.json.
+
+    python -m bench.run --scale full|quick [--soak SECONDS]
+"""
+
+import argparse
+import asyncio
+import datetime
+import json
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from bench import deploy, load
+from bench.load import Servers, bounded, client, get_ok, percentiles
+
+FORM_PATH = "/reports/new/"
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+@dataclass(frozen=True)
+class Scale:
+    incidents: int
+    reports: int
+    cwgs: int  # two representatives each
+    operators: int  # one dashboard each in the push run
+    trivial_requests: int
+    intake_reports: int
+    concurrency: int
+    page_requests: int
+    push_rate: float  # reports per second
+    push_seconds: float
+    phase_seconds: float  # the deadline of every bounded load loop
+
+
+SCALES = {
+    "full": Scale(10_000, 50_000, 300, 100, 5000, 1000, 32, 200, 20, 60, 120),
+    "quick": Scale(300, 1200, 30, 20, 600, 60, 16, 20, 5, 5, 10),
+}
+
+
+async def trivial(servers, scale):
+    async with client() as http:
+        ok, errors, elapsed = await bounded(
+            lambda i: get_ok(http, servers.next() + "/livez"),
+            scale.trivial_requests,
+            scale.concurrency,
+            scale.phase_seconds,
+        )
+    return {
+        "requests": len(ok),
+        "errors": len(errors),
+        "rate": len(ok) / elapsed,
+        "latency_ms": percentiles(ok),
+    }
+
+
+async def intake(servers, scale, rep_sessions):
+    """Reports through the real form, one representative session each in turn; every tenth
+    submission is posted twice with the same client token (a phone retrying)."""
+
+    async def submit(i):
+        async with client(rep_sessions[i % len(rep_sessions)]) as http:
+            await load.submit_report(
+                http, servers.next(), FORM_PATH, f"intake {i}", retry_same_token=i % 10 == 0
+            )
+
+    ok, errors, elapsed = await bounded(
+        submit, scale.intake_reports, scale.concurrency, scale.phase_seconds
+    )
+    return {
+        "submitted": len(ok),
+        "errors": len(errors),
+        "error_samples": errors[:5],
+        "rate": len(ok) / elapsed,
+        "latency_ms": percentiles(ok),
+    }
+
+
+async def page(servers, scale, operator_session, path):
+    async with client(operator_session) as http:
+        ok, errors, _ = await bounded(
+            lambda i: get_ok(http, servers.next() + path),
+            scale.page_requests,
+            4,
+            scale.phase_seconds,
+        )
+    return {"errors": len(errors), "latency_ms": percentiles(ok)}
+
+
+def rss(pids):
+    return [round(deploy.rss_mb(pid), 1) for pid in pids]
+
+
+async def push_run(servers, scale, state, pids):
+    """Open one dashboard per operator, across both servers; push reports at a steady rate."""
+    memory = {"idle_mb": rss(pids)}
+    boards = await load.open_dashboards(servers.ports, state["operators"])
+    await asyncio.sleep(1)
+    memory["dashboards_open_mb"] = rss(pids)
+    figures = await load.push(
+        boards,
+        servers,
+        state["representatives"][::-1],
+        FORM_PATH,
+        scale.push_rate,
+        scale.push_seconds,
+    )
+    await asyncio.sleep(3)
+    memory["after_push_mb"] = rss(pids)
+    await asyncio.gather(*(b.close() for b in boards))
+    await asyncio.sleep(2)
+    memory["dashboards_closed_mb"] = rss(pids)
+    return figures, memory
+
+
+def rows_stored(database_url, prefix):
+    """(rows, distinct descriptions) of the reports whose description starts with `prefix`."""
+    import psycopg
+
+    with psycopg.connect(database_url) as conn:
+        return conn.execute(
+            "SELECT count(*), count(DISTINCT description) FROM reports_report"
+            " WHERE description LIKE %s",
+            [prefix + " %"],
+        ).fetchone()
+
+
+async def form_available(servers, session):
+    async with client(session) as http:
+        return (await http.get(servers.next() + FORM_PATH)).status_code == 200
+
+
+def phase(name):
+    print(f"{time.strftime('%H:%M:%S')} {name} ...", flush=True)
+
+
+async def measure(servers, scale, state, pids, database_url, env):
+    phase("probe: query counts, triage and its EXPLAIN")
+    probe = subprocess.run(
+        [deploy.PY, "-m", "bench.probe", "--incident", str(state["incident"])],
+        cwd=deploy.ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    results = {"probe": json.loads(probe.stdout)}
+    phase("trivial view")
+    results["trivial"] = await trivial(servers, scale)
+    phase("dashboard and incident pages")
+    operator = state["operators"][0]
+    results["dashboard_page"] = await page(servers, scale, operator, "/joc/")
+    incident_path = f"/joc/incidents/{state['incident']}/"
+    results["incident_page"] = await page(servers, scale, operator, incident_path)
+    if not await form_available(servers, state["representatives"][0]):
+        results["intake"] = results["push"] = {"skipped": f"no report form at {FORM_PATH}"}
+        return results
+    phase("intake through the report form")
+    results["intake"] = await intake(servers, scale, state["representatives"])
+    results["intake"]["rows"], results["intake"]["distinct"] = rows_stored(database_url, "intake")
+    phase(f"live push to {scale.operators} dashboards")
+    results["push"], results["memory"] = await push_run(servers, scale, state, pids)
+    return results
+
+
+async def soak(servers, scale, state, pids, seconds, minute=60.0):
+    """Mixed load for `seconds`, one row per `minute`: reports pushed to 20 dashboards at 5/s,
+    the dashboard page once a second, the trivial view ten times a second."""
+    boards = await load.open_dashboards(servers.ports, state["operators"][:20])
+    minutes = []
+    reps = state["representatives"]
+    async with client(state["operators"][0]) as desk, client() as probe:
+        for n in range(int(seconds // minute)):
+            reps_now = reps[n * 20 % len(reps) :] + reps[: n * 20 % len(reps)]
+            pushed, pages, livez = await asyncio.gather(
+                load.push(boards, servers, reps_now, FORM_PATH, 5, minute, label=f"soak{n}"),
+                bounded(
+                    lambda i: paced(desk, servers.next() + "/joc/", i, 1.0, minute),
+                    int(minute),
+                    1,
+                    minute + 30,
+                ),
+                bounded(
+                    lambda i: paced(probe, servers.next() + "/livez", i, 0.1, minute),
+                    int(minute * 10),
+                    1,
+                    minute + 30,
+                ),
+            )
+            minutes.append(
+                {
+                    "minute": n + 1,
+                    "errors": pushed["errors"] + len(pages[1]) + len(livez[1]),
+                    "misses": pushed["misses"],
+                    "push_ms": pushed["latency_ms"],
+                    "dashboard_ms": percentiles(pages[0]),
+                    "rss_mb": rss(pids),
+                }
+            )
+            print(json.dumps(minutes[-1]), flush=True)
+    await asyncio.gather(*(b.close() for b in boards))
+    first, last = minutes[0], minutes[-1]
+    return {
+        "minutes": minutes,
+        "errors": sum(m["errors"] for m in minutes),
+        "misses": sum(m["misses"] for m in minutes),
+        "push_p95_drift_ms": last["push_ms"].get("p95", 0) - first["push_ms"].get("p95", 0),
+        "dashboard_p95_drift_ms": last["dashboard_ms"].get("p95", 0)
+        - first["dashboard_ms"].get("p95", 0),
+        "rss_drift_mb": [b - a for a, b in zip(first["rss_mb"], last["rss_mb"], strict=True)],
+    }
+
+
+async def paced(http, url, i, interval, seconds):
+    """Wait for the i-th slot of a steady rate, then GET."""
+    await asyncio.sleep(interval if i else 0)
+    await get_ok(http, url)
+
+
+def machine():
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    import os
+
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB, Python {platform.python_version()}"
+
+
+def git_sha():
+    return (
+        subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=deploy.ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        or "unknown"
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scale", choices=SCALES, default="full")
+    parser.add_argument("--soak", type=float, default=0, help="soak seconds instead of bench")
+    parser.add_argument("--minute", type=float, default=60.0, help="soak row length, seconds")
+    args = parser.parse_args()
+    scale = SCALES[args.scale]
+    started = time.monotonic()
+    ports = [deploy.free_port(), deploy.free_port()]
+    with (
+        tempfile.TemporaryDirectory(prefix="watchline-bench-") as tmp,
+        deploy.postgres_server() as pg_url,
+        deploy.redis_server() as redis_url,
+        deploy.bench_database(pg_url) as database_url,
+    ):
+        env = deploy.environment(database_url, redis_url, ports)
+        phase(f"loading {args.scale} data into {deploy.DB_NAME}")
+        deploy.manage(env, "migrate", "--no-input")
+        state_file = Path(tmp) / "state.json"
+        subprocess.run(
+            [
+                deploy.PY,
+                "-m",
+                "bench.seed",
+                f"--incidents={scale.incidents}",
+                f"--reports={scale.reports}",
+                f"--cwgs={scale.cwgs}",
+                f"--operators={scale.operators}",
+                f"--out={state_file}",
+            ],
+            cwd=deploy.ROOT,
+            env=env,
+            check=True,
+        )
+        state = json.loads(state_file.read_text())
+        phase(f"starting two Daphne processes on ports {ports}")
+        with deploy.daphnes(env, ports, tmp) as pids:
+            servers = Servers(ports)
+            if args.soak:
+                results = asyncio.run(soak(servers, scale, state, pids, args.soak, args.minute))
+            else:
+                results = asyncio.run(measure(servers, scale, state, pids, database_url, env))
+    results.update(
+        scale={"name": args.scale, **asdict(scale)},
+        machine=machine(),
+        git_sha=git_sha(),
+        date=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        wall_seconds=round(time.monotonic() - started, 1),
+    )
+    kind = "-soak" if args.soak else "" if args.scale == "full" else f"-{args.scale}"
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / f"{datetime.date.today()}-{results['git_sha']}{kind}.json"
+    out.write_text(json.dumps(results, indent=2))
+    from bench.report import table
+
+    failed = table(results, soak=bool(args.soak))
+    print(f"\nWritten {out.relative_to(deploy.ROOT)} in {results['wall_seconds']} s")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
