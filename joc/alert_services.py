@@ -201,9 +201,10 @@ def _deliver(alert, version, *, replace):
 
 
 def _publish_status(alert):
-    """The alert's live section on the operators' alert page: versions and acknowledgements."""
+    """Tell the operators' pages: the alert's live section (versions, acknowledgements) and the
+    alerts list."""
     alert = alert_for_operators().get(pk=alert.pk)
-    live.publish(live.OPERATORS, "alerts/_status.html", {"alert": alert, "oob": True})
+    live.publish(live.OPERATORS, "alerts/live/operators.html", {"alert": alert})
 
 
 # --- Reads -----------------------------------------------------------------------------------

@@ -9,11 +9,16 @@ from django_htmx.http import HttpResponseClientRefresh
 from joc import alert_forms, alert_services, permissions
 from joc.models import Alert, AlertRecipient, Incident
 
+LIST_LENGTH = 100
+
 
 @permissions.operator_required
 @require_GET
 def alert_list(request):
-    return render(request, "alerts/list.html", {"alerts": alert_services.alerts_for_operators()})
+    """Every alert; htmx requests (live signal, resync) get the rows alone."""
+    template = "alerts/_rows.html" if request.htmx else "alerts/list.html"
+    alerts = alert_services.alerts_for_operators()[:LIST_LENGTH]
+    return render(request, template, {"alerts": alerts, "list_length": LIST_LENGTH})
 
 
 @permissions.operator_required

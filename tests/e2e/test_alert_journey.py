@@ -122,3 +122,37 @@ def test_a_correction_replaces_the_banner_live_and_a_cancellation_removes_it(
     expect(banner).to_have_count(0)
     expect(portal.locator(".no-alerts")).to_be_visible()
     assert csp_errors == []
+
+
+def test_a_supervisor_sees_an_emergency_to_all_wards_wait_live_and_approves_it(
+    page, browser, live_url, login, phone
+):
+    rep = factories.RepresentativeFactory(cwg__wards=[factories.WardFactory(number=80)])
+    factories.OperatorFactory(username="op-emergency")
+    factories.SupervisorFactory(username="sup-emergency")
+    portal = phone(rep)
+    login(page, "sup-emergency")
+    page.goto(f"{live_url}/alerts/")
+    expect(page.locator("#live-state")).to_have_text("Live")
+
+    context = browser.new_context()
+    operator = context.new_page()
+    login(operator, "op-emergency")
+    operator.goto(f"{live_url}/alerts/new/")
+    operator.get_by_label("Title").fill("Severe storm")
+    operator.get_by_label("Message").fill("Stay indoors tonight.")
+    operator.get_by_label("Severity").select_option("emergency")
+    operator.get_by_label("All wards").check()
+    operator.get_by_role("button", name="Send alert").click()
+    expect(operator.get_by_text("waits for a supervisor")).to_be_visible()
+    expect(operator.get_by_role("button", name="Approve and send")).to_have_count(0)
+    context.close()
+
+    row = page.locator("#alert-rows tr", has_text="Severe storm")
+    expect(row).to_contain_text("Awaiting supervisor approval")
+    expect(portal.locator("#portal-alert-list article")).to_have_count(0)
+    row.get_by_role("link", name="Severe storm").click()
+    page.get_by_role("button", name="Approve and send").click()
+    expect(page.locator(".alert-status")).to_contain_text("0 of 1 CWGs")
+
+    expect(portal.locator("#portal-alert-list article")).to_contain_text("Severe storm")

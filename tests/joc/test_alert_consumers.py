@@ -82,6 +82,7 @@ def test_an_acknowledgement_reaches_the_operators_and_the_other_representative()
         assert 'hx-swap-oob="outerHTML"' in html
         assert f'<tr id="alert-recipient-{receipt.pk}" class="acked">' in html
         assert "1 of 1 CWGs" in html and "Sipho" in html
+        assert '<div id="alerts-signal" hx-swap-oob="outerHTML"' in html
         html = await portal.receive_from(timeout=5)
         assert "Acknowledged by Sipho" in html
         await desk.disconnect()
