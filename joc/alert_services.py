@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from cwg.models import CommunityWatchGroup, Representative, Ward
 from joc import live, notify, permissions
-from joc.models import Alert, AlertDelivery, AlertRecipient, AlertVersion
+from joc.models import Alert, AlertDelivery, AlertRecipient, AlertVersion, IncidentEvent
 
 Kind = AlertVersion.Kind
 
@@ -162,10 +162,19 @@ def _new_version(alert, kind, user):
 
 
 def _send(alert, version):
-    """First delivery: one AlertRecipient per target CWG, then the version to each."""
+    """First delivery: one AlertRecipient per target CWG, then the version to each; the
+    incident's timeline records it."""
     alert.status = Alert.Status.SENT
     alert.sent_at = timezone.now()
     alert.save(update_fields=["status", "sent_at", "approved_by"])
+    if alert.incident_id:
+        IncidentEvent.objects.create(
+            incident_id=alert.incident_id,
+            actor=alert.approved_by,
+            kind="alert_sent",
+            to_value=alert.get_severity_display(),
+            note=alert.title,
+        )
     AlertRecipient.objects.bulk_create(
         [AlertRecipient(alert=alert, cwg=cwg) for cwg in target_cwgs(alert)],
         ignore_conflicts=True,

@@ -300,3 +300,10 @@ def test_a_cwg_without_representatives_still_receives_the_alert_on_its_portal(op
     assert AlertRecipient.objects.filter(alert=alert, cwg=cwg).exists()
     assert not AlertDelivery.objects.exists()
     assert CommunityWatchGroup.objects.count() == 1
+
+
+def test_an_alert_about_an_incident_is_on_its_timeline(operator):
+    incident = factories.IncidentFactory(status="confirmed")
+    send(operator, wards=[ward(1)], incident=incident, title="Fire: keep clear")
+    event = incident.events.get(kind="alert_sent")
+    assert (event.actor, event.to_value, event.note) == (operator, "Warning", "Fire: keep clear")
