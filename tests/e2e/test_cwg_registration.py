@@ -55,3 +55,48 @@ def test_apply_approve_set_password_and_see_the_portal(browser, page, live_url, 
     expect(applicant.locator("#cwg-status")).to_contain_text("Approved")
     expect(applicant.locator("#cwg-seats")).to_contain_text("Amina Jacobs (you)")
     phone.close()
+
+
+def test_a_suspension_in_the_admin_reaches_the_portal_live(browser, page, live_url, login):
+    rep = factories.RepresentativeFactory(cwg__name="Hout Bay Watch")
+    factories.AdminFactory(username="cityadmin")
+    phone = browser.new_context(viewport={"width": 390, "height": 844})
+    portal = phone.new_page()
+    login(portal, rep.user.username)
+    expect(portal.locator("#live-state")).to_have_text("Live")
+    expect(portal.locator("#cwg-status")).to_contain_text("Approved")
+    expect(portal.get_by_role("link", name="Send a report")).to_be_visible()
+
+    login(page, "cityadmin")
+    page.goto(f"{live_url}/admin/cwg/communitywatchgroup/")
+    page.get_by_role("row", name="Hout Bay Watch").get_by_role("checkbox").check()
+    page.locator("select[name=action]").select_option("suspend")
+    page.get_by_role("button", name="Go").click()
+    page.get_by_label("Reason").fill("Reports could not be verified")
+    page.get_by_role("button", name="Suspend").click()
+
+    status = portal.locator("#cwg-status")
+    expect(status).to_contain_text("Suspended")
+    expect(status).to_contain_text("Reports could not be verified")
+    expect(status.get_by_role("link", name="Send a report")).to_have_count(0)
+    phone.close()
+
+
+def test_a_representative_replaces_the_other_one_on_a_phone(browser, live_url, login, sent_emails):
+    rep = factories.RepresentativeFactory(seat=1)
+    other = factories.RepresentativeFactory(seat=2, cwg=rep.cwg)
+    phone = browser.new_context(viewport={"width": 390, "height": 844})
+    portal = phone.new_page()
+    login(portal, rep.user.username)
+    portal.get_by_label("First name").fill("Nomsa")
+    portal.get_by_label("Last name").fill("Khumalo")
+    portal.get_by_label("Phone").fill("083 765 4321")
+    portal.get_by_label("Email").fill("nomsa@example.org")
+    portal.get_by_role("button", name=f"Replace {other.name}").click()
+
+    expect(portal.get_by_text("Nomsa Khumalo now holds seat 2.")).to_be_visible()
+    seats = portal.locator("#cwg-seats")
+    expect(seats).to_contain_text("Seat 2: Nomsa Khumalo · 083 765 4321")
+    expect(seats).not_to_contain_text(other.name)
+    assert [m["To"] for m in sent_emails()] == ["nomsa@example.org"]
+    phone.close()
