@@ -11,7 +11,7 @@ import httpx
 import websockets
 
 REFERENCE = re.compile(r"\bR-\d{4}-\d{4,}\b")
-TIMEOUT = httpx.Timeout(30.0)
+TIMEOUT = httpx.Timeout(120.0)  # the dashboard with 10,000 open incidents is slow
 
 
 def percentiles(values):
@@ -139,11 +139,13 @@ def report_form(html, description):
 
 async def submit_report(http, base, form_path, description, retry_same_token=False):
     """GET the form, POST it (twice with the same client token if `retry_same_token`, as a phone
-    on a bad connection would). Returns (reference, monotonic time of the POST's response)."""
+    on a bad connection would). Returns (reference, monotonic times the last POST was sent and
+    its response came back)."""
     page = await get_ok(http, base + form_path)
     action, data = report_form(page.text, description)
     url = httpx.URL(base + form_path).join(action) if action else base + form_path
     for _ in range(2 if retry_same_token else 1):
+        sent = time.monotonic()
         response = await http.post(url, data=data, headers={"Referer": base + form_path})
         answered = time.monotonic()
     if response.status_code in (301, 302, 303):
@@ -157,7 +159,7 @@ async def submit_report(http, base, form_path, description, retry_same_token=Fal
         raise RuntimeError(f"POST report: {response.status_code}")
     if not found:
         raise RuntimeError("no report reference after submitting")
-    return found.group(0), answered
+    return found.group(0), sent, answered
 
 
 # --- Dashboards -------------------------------------------------------------------------------
@@ -222,16 +224,17 @@ async def push(boards, servers, rep_sessions, form_path, rate, seconds, grace=10
     await asyncio.wait_for(asyncio.gather(*tasks), timeout=seconds + 60)
     deadline = time.monotonic() + grace
     while time.monotonic() < deadline and not all(
-        ref in b.arrivals for b in boards for ref, _ in sent
+        ref in b.arrivals for b in boards for ref, _, _ in sent
     ):
         await asyncio.sleep(0.1)
-    latencies, early = [], 0
+    latencies, from_post, early = [], [], 0
     for board in boards:
-        for ref, answered in sent:
+        for ref, posted, answered in sent:
             if ref in board.arrivals:
                 delay = board.arrivals[ref] - answered
                 early += delay < 0
                 latencies.append(max(0.0, delay))
+                from_post.append(board.arrivals[ref] - posted)
     return {
         "rate": rate,
         "seconds": seconds,
@@ -243,4 +246,5 @@ async def push(boards, servers, rep_sessions, form_path, rate, seconds, grace=10
         "misses": len(sent) * len(boards) - len(latencies),
         "arrived_before_response": early,
         "latency_ms": percentiles(latencies),
+        "from_post_ms": percentiles(from_post),
     }

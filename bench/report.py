@@ -9,71 +9,95 @@ def ms(figures):
     return "{p50:.0f} / {p95:.0f} / {p99:.0f}".format(**figures)
 
 
-def bench_rows(r):
-    probe, triage = r["probe"], r["probe"]["triage"]
-    rows = [
-        ("trivial view /livez (req/s)", f"{r['trivial']['rate']:.0f}", "", None),
-        ("trivial view p50/p95/p99 ms", ms(r["trivial"]["latency_ms"]), "", None),
+def p95_within(figures, goal):
+    return figures.get("p95", float("inf")) <= goal
+
+
+def intake_rows(r):
+    intake, ratio = r["intake"], r["intake"]["rate"] / r["trivial"]["rate"]
+    stored = (intake["rows"], intake["distinct"], intake["submitted"])
+    return [
+        ("intake (reports/s)", f"{intake['rate']:.1f}", "", None),
+        ("intake / trivial", f"{ratio:.0%}", ">= 50%", ratio >= 0.5),
+        ("intake p50/p95/p99 ms (GET form + POST)", ms(intake["latency_ms"]), "", None),
+        ("intake errors", intake["errors"], "0", intake["errors"] == 0),
+        (
+            "intake rows stored / distinct / sent",
+            "{} / {} / {}".format(*stored),
+            "equal",
+            len(set(stored)) == 1,
+        ),
     ]
-    intake, push = r["intake"], r["push"]
-    if "skipped" in intake:
-        rows.append(("intake and live push", intake["skipped"], "", False))
-    else:
-        ratio = intake["rate"] / r["trivial"]["rate"]
-        rows += [
-            ("intake (reports/s)", f"{intake['rate']:.1f}", "", None),
-            ("intake / trivial", f"{ratio:.0%}", ">= 50%", ratio >= 0.5),
-            ("intake p50/p95/p99 ms (GET form + POST)", ms(intake["latency_ms"]), "", None),
-            ("intake errors", intake["errors"], "0", intake["errors"] == 0),
-            (
-                "intake rows stored / distinct / sent",
-                f"{intake['rows']} / {intake['distinct']} / {intake['submitted']}",
-                "equal",
-                intake["rows"] == intake["distinct"] == intake["submitted"],
-            ),
-            (
-                f"push: {push['dashboards']} dashboards, {push['rate']:g}/s, {push['seconds']:g} s",
-                f"{push['submitted']} reports",
-                "",
-                None,
-            ),
-            (
-                "push p50/p95/p99 ms",
-                ms(push["latency_ms"]),
-                "p95 <= 150, p99 <= 300",
-                push["latency_ms"].get("p95", 1e9) <= 150
-                and push["latency_ms"].get("p99", 1e9) <= 300,
-            ),
-            (
-                "push misses / expected",
-                f"{push['misses']} / {push['expected']}",
-                "0",
-                push["misses"] == 0,
-            ),
-            ("push submission errors", push["errors"], "0", push["errors"] == 0),
-        ]
-        mem = r["memory"]
-        kept = max(b - a for a, b in zip(mem["idle_mb"], mem["dashboards_closed_mb"], strict=True))
-        rows += [
-            ("RSS MB per process: idle", mem["idle_mb"], "", None),
-            ("  with dashboards, before push", mem["dashboards_open_mb"], "", None),
-            ("  after push", mem["after_push_mb"], "", None),
-            (
-                "  dashboards closed (kept growth)",
-                f"{mem['dashboards_closed_mb']} (+{kept:.1f})",
-                f"<= +{MEMORY_GROWTH_MB}",
-                kept <= MEMORY_GROWTH_MB,
-            ),
-        ]
-    seq_scan = any(
-        "Seq Scan on joc_incident" in line for p in triage["explain"] for line in p["plan"]
-    )
-    rows += [
+
+
+def push_rows(r):
+    push, mem = r["push"], r["memory"]
+    lat = push["latency_ms"]
+    # Each live event makes every open dashboard reload its queue over HTTP.
+    reload_ms = r["queue_reload"]["latency_ms"].get("p50", 0)
+    reload_demand = push["rate"] * push["dashboards"] * reload_ms
+    kept = max(b - a for a, b in zip(mem["idle_mb"], mem["dashboards_closed_mb"], strict=True))
+    return [
+        (
+            f"push: {push['dashboards']} dashboards, {push['rate']:g}/s for {push['seconds']:g} s",
+            f"{push['submitted']} reports",
+            "",
+            None,
+        ),
+        (
+            "push p50/p95/p99 ms (from HTTP response)",
+            ms(lat),
+            "p95 <= 150, p99 <= 300",
+            p95_within(lat, 150) and lat.get("p99", float("inf")) <= 300,
+        ),
+        ("push p50/p95/p99 ms (from POST sent)", ms(push["from_post_ms"]), "", None),
+        (
+            "push misses / expected",
+            f"{push['misses']} / {push['expected']}",
+            "0",
+            push["misses"] == 0,
+        ),
+        ("push submission errors", push["errors"], "0", push["errors"] == 0),
+        (
+            "queue reloads the push asks for (server s/s)",
+            f"{reload_demand / 1000:.1f}",
+            f"<= {len(mem['idle_mb'])} processes",
+            reload_demand / 1000 <= len(mem["idle_mb"]),
+        ),
+        ("RSS MB per process: idle", mem["idle_mb"], "", None),
+        ("  with dashboards, before push", mem["dashboards_open_mb"], "", None),
+        ("  after push", mem["after_push_mb"], "", None),
+        (
+            "  dashboards closed (kept growth)",
+            f"{mem['dashboards_closed_mb']} (+{kept:.1f})",
+            f"<= +{MEMORY_GROWTH_MB}",
+            kept <= MEMORY_GROWTH_MB,
+        ),
+    ]
+
+
+def page_rows(r):
+    probe, triage = r["probe"], r["probe"]["triage"]
+    plans = [line for plan in triage["explain"] for line in plan["plan"]]
+    seq_scan = any("Seq Scan on joc_incident" in line for line in plans)
+    return [
         (
             f"dashboard page p50/p95/p99 ms ({probe['open_incidents']} open)",
             ms(r["dashboard_page"]["latency_ms"]),
             "p95 <= 150",
-            r["dashboard_page"]["latency_ms"].get("p95", 1e9) <= 150,
+            p95_within(r["dashboard_page"]["latency_ms"], 150),
+        ),
+        (
+            "  one render in-process: total / SQL ms, KB",
+            "{dashboard_total_ms:.0f} / {dashboard_sql_ms:.0f}, {dashboard_kb}".format(**probe),
+            "",
+            None,
+        ),
+        (
+            "queue reload (htmx partial) p50/p95/p99 ms",
+            ms(r["queue_reload"]["latency_ms"]),
+            "",
+            None,
         ),
         (
             "dashboard queries: full / 10 open",
@@ -85,7 +109,7 @@ def bench_rows(r):
         ("incident page queries", probe["incident_queries"], "", None),
         (
             "triage_report median / p95 ms",
-            f"{triage['median_ms']:.1f} / {triage['p95_ms']:.1f}",
+            "{median_ms:.1f} / {p95_ms:.1f}".format(**triage),
             "",
             None,
         ),
@@ -93,10 +117,21 @@ def bench_rows(r):
             "triage query plan",
             "Seq Scan on joc_incident" if seq_scan else "indexed",
             "indexed",
-            bool(triage["explain"]) and not seq_scan,
+            bool(plans) and not seq_scan,
         ),
     ]
-    return rows
+
+
+def bench_rows(r):
+    rows = [
+        ("trivial view /livez (req/s)", f"{r['trivial']['rate']:.0f}", "", None),
+        ("trivial view p50/p95/p99 ms", ms(r["trivial"]["latency_ms"]), "", None),
+    ]
+    if "skipped" in r["intake"]:
+        rows.append(("intake and live push", r["intake"]["skipped"], "", False))
+    else:
+        rows += intake_rows(r) + push_rows(r)
+    return rows + page_rows(r)
 
 
 def soak_rows(r):

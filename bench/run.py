@@ -40,7 +40,7 @@ class Scale:
 
 SCALES = {
     "full": Scale(10_000, 50_000, 300, 100, 5000, 1000, 32, 200, 20, 60, 120),
-    "quick": Scale(300, 1200, 30, 20, 600, 60, 16, 20, 5, 5, 10),
+    "quick": Scale(300, 1200, 30, 20, 600, 60, 16, 10, 5, 5, 6),
 }
 
 
@@ -82,12 +82,15 @@ async def intake(servers, scale, rep_sessions):
     }
 
 
-async def page(servers, scale, operator_session, path):
+async def page(servers, scale, operator_session, path, htmx=False):
+    """GET a page one request at a time per server (`htmx`: the partial an htmx request gets)."""
     async with client(operator_session) as http:
+        if htmx:
+            http.headers["HX-Request"] = "true"
         ok, errors, _ = await bounded(
             lambda i: get_ok(http, servers.next() + path),
             scale.page_requests,
-            4,
+            len(servers.ports),
             scale.phase_seconds,
         )
     return {"errors": len(errors), "latency_ms": percentiles(ok)}
@@ -156,6 +159,8 @@ async def measure(servers, scale, state, pids, database_url, env):
     phase("dashboard and incident pages")
     operator = state["operators"][0]
     results["dashboard_page"] = await page(servers, scale, operator, "/joc/")
+    # What every open dashboard fetches after each live event (the fragment is a reload signal).
+    results["queue_reload"] = await page(servers, scale, operator, "/joc/", htmx=True)
     incident_path = f"/joc/incidents/{state['incident']}/"
     results["incident_page"] = await page(servers, scale, operator, incident_path)
     if not await form_available(servers, state["representatives"][0]):
