@@ -100,3 +100,24 @@ def test_a_representative_replaces_the_other_one_on_a_phone(browser, live_url, l
     expect(seats).not_to_contain_text(other.name)
     assert [m["To"] for m in sent_emails()] == ["nomsa@example.org"]
     phone.close()
+
+
+def test_an_operator_finds_the_people_to_call_in_the_directory(page, live_url, login):
+    ward = factories.WardFactory(number=88)
+    rep = factories.RepresentativeFactory(cwg__name="Langa Watch", cwg__wards=[ward])
+    factories.RepresentativeFactory(cwg__name="Hout Bay Watch")
+    factories.OperatorFactory(username="op-dir")
+    login(page, "op-dir")
+    page.get_by_role("link", name="CWG directory").click()
+    rows = page.locator("#directory tbody tr")
+    expect(rows).to_have_count(2)
+
+    page.get_by_label("Name or reference").fill("lang")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(f"{rep.name} · {rep.phone.as_national}")
+    expect(page).to_have_url(re.compile(r"q=lang"))
+    page.get_by_label("Name or reference").fill("")
+    expect(rows).to_have_count(2)
+    page.get_by_label("Ward").select_option(label=str(ward))
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Langa Watch")
