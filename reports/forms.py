@@ -1,7 +1,7 @@
 from django import forms
 from django.utils import timezone
 
-from reports.models import Report, ReportUpdate
+from reports.models import Report
 
 
 class PhotosInput(forms.FileInput):
@@ -27,6 +27,9 @@ def photos_field():
 class ReportForm(forms.ModelForm):
     """What a representative sees on the phone. Saving is the service's job."""
 
+    description = forms.CharField(
+        label="What is happening", max_length=4000, widget=forms.Textarea(attrs={"rows": 4})
+    )
     photos = photos_field()
     client_token = forms.UUIDField(widget=forms.HiddenInput)
 
@@ -45,7 +48,6 @@ class ReportForm(forms.ModelForm):
             "people_count",
         ]
         widgets = {
-            "description": forms.Textarea(attrs={"rows": 4}),
             "latitude": forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
             "longitude": forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
             "observed_at": forms.DateTimeInput(
@@ -72,16 +74,9 @@ class ReportForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
-class FollowUpForm(forms.ModelForm):
+class FollowUpForm(forms.Form):
+    text = forms.CharField(
+        label="What is new", max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
     photos = photos_field()
     client_token = forms.UUIDField(widget=forms.HiddenInput)
-
-    class Meta:
-        model = ReportUpdate
-        fields = ["text"]
-        labels = {"text": "What is new"}
-        widgets = {"text": forms.Textarea(attrs={"rows": 3, "maxlength": 2000})}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["text"].required = True

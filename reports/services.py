@@ -47,22 +47,19 @@ def submit_report(*, user, cwg, data, photos, client_token, channel=Report.Chann
     )
     _validate(report)
     checked = check_photos(photos)
-    try:
-        with transaction.atomic():
-            references.save_with_reference(report, "R")
-            _store_photos(report, checked)
-            joc_services.triage_report(report)
-            live.publish(
-                live.cwg_group(cwg.pk),
-                "reports/live/report_new.html",
-                {"report": Report.objects.for_cwg_pages().get(pk=report.pk)},
-            )
-    except IntegrityError:
-        winner = _by_token(Report, client_token, cwg_id=cwg.pk)
-        if winner is None:
-            raise
-        return winner, False
-    return report, True
+
+    def write(stored):
+        references.save_with_reference(report, "R")
+        _store_photos(report, checked, stored)
+        joc_services.triage_report(report)
+        live.publish(
+            live.cwg_group(cwg.pk),
+            "reports/live/report_new.html",
+            {"report": Report.objects.for_cwg_pages().get(pk=report.pk)},
+        )
+        return report
+
+    return _write_once(write, Report, client_token, cwg_id=cwg.pk)
 
 
 def add_follow_up(report, *, user, text, photos, client_token):
@@ -76,23 +73,20 @@ def add_follow_up(report, *, user, text, photos, client_token):
     if not text.strip():
         raise ValidationError({"text": "Say what is new."})
     checked = check_photos(photos)
-    try:
-        with transaction.atomic():
-            update = ReportUpdate.objects.create(
-                report=report,
-                kind=ReportUpdate.Kind.FOLLOW_UP,
-                author=user,
-                text=text,
-                client_token=client_token,
-            )
-            _store_photos(report, checked, update=update)
-            _publish_changed(report)
-    except IntegrityError:
-        winner = _by_token(ReportUpdate, client_token, report_id=report.pk)
-        if winner is None:
-            raise
-        return winner, False
-    return update, True
+
+    def write(stored):
+        update = ReportUpdate.objects.create(
+            report=report,
+            kind=ReportUpdate.Kind.FOLLOW_UP,
+            author=user,
+            text=text,
+            client_token=client_token,
+        )
+        _store_photos(report, checked, stored, update=update)
+        _publish_changed(report)
+        return update
+
+    return _write_once(write, ReportUpdate, client_token, report_id=report.pk)
 
 
 def check_photos(files):
@@ -177,7 +171,25 @@ def _validate(report):
         raise ValidationError(errors)
 
 
-def _store_photos(report, checked, update=None):
+def _write_once(write, model, client_token, **owner):
+    """Run `write` in one transaction; returns (row, True). If the unique client token refuses
+    it because a concurrent submission won, returns (the winner's row, False). Files written
+    by a rolled-back attempt are deleted."""
+    stored = []
+    try:
+        with transaction.atomic():
+            return write(stored), True
+    except Exception as failed:
+        _delete_files(stored)
+        winner = isinstance(failed, IntegrityError) and _by_token(model, client_token, **owner)
+        if not winner:
+            raise
+        return winner, False
+
+
+def _store_photos(report, checked, stored, update=None):
+    """Write the files and their rows; `stored` collects the files, to delete them again if
+    the transaction rolls back (the loser of a race, a failure in triage)."""
     for photo in checked:
         row = ReportPhoto(
             report=report,
@@ -188,8 +200,15 @@ def _store_photos(report, checked, update=None):
             exif_longitude=photo.longitude,
         )
         row.original.save(f"original.{photo.extension}", photo.upload, save=False)
+        stored.append(row.original)
         row.public.save(f"public.{photo.extension}", photo.public, save=False)
+        stored.append(row.public)
         row.save()
+
+
+def _delete_files(files):
+    for file in files:
+        file.delete(save=False)
 
 
 def _publish_changed(report):

@@ -12,6 +12,7 @@ from joc import permissions, ratelimit
 from reports import forms, services
 from reports.models import Report, ReportPhoto
 
+LIST_SIZE = 50
 RATE_LIMITED = (
     "You have sent a lot of reports in the last minute. Wait a minute and send again: "
     "what you typed is still here (add the photos again)."
@@ -61,9 +62,10 @@ def new(request):
 def report_list(request):
     """My CWG's reports, newest first, live on the CWG's socket."""
     cwg = permissions.representative_of(request.user).cwg
-    reports = Report.objects.filter(cwg=cwg).for_cwg_pages()
+    reports = Report.objects.filter(cwg=cwg).for_cwg_pages()[:LIST_SIZE]
     template = "reports/_list.html" if request.htmx else "reports/list.html"
-    return render(request, template, {"cwg": cwg, "reports": reports})
+    context = {"cwg": cwg, "reports": reports, "list_size": LIST_SIZE}
+    return render(request, template, context)
 
 
 @login_required

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection, connections, transaction
 
 from reports.models import Report
+from tests.reports import images
 from tests.reports.test_services import submit
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -43,7 +44,7 @@ def test_concurrent_submissions_of_one_token_store_one_report(postgres_only, rep
 
 
 def test_the_loser_of_a_race_waits_for_the_winner_and_returns_its_report(
-    postgres_only, representative
+    postgres_only, representative, settings
 ):
     """The winner's transaction is still open when the retry arrives: the retry cannot see its
     row, inserts, waits on the unique index, and once the winner commits returns its report."""
@@ -53,14 +54,14 @@ def test_the_loser_of_a_race_waits_for_the_winner_and_returns_its_report(
 
     def winner():
         with transaction.atomic():
-            result = submit(representative, token=token)
+            result = submit(representative, photos=[images.png()], token=token)
             inserted.set()
             release.wait(timeout=30)
         return result
 
     first = in_thread(winner, won)
     assert inserted.wait(timeout=30)
-    second = in_thread(lambda: submit(representative, token=token), lost)
+    second = in_thread(lambda: submit(representative, photos=[images.png()], token=token), lost)
     assert wait_for_a_blocked_insert(), "the retry never waited on the winner's row"
     release.set()
     first.join()
@@ -68,6 +69,8 @@ def test_the_loser_of_a_race_waits_for_the_winner_and_returns_its_report(
     (report, created), (same, created_again) = won[0], lost[0]
     assert created and not created_again and same == report
     assert Report.objects.count() == 1
+    # The loser's files went with its rolled-back transaction: only the winner's two remain.
+    assert len(list((settings.MEDIA_ROOT / "reports").iterdir())) == 2
 
 
 def wait_for_a_blocked_insert(timeout=20):
