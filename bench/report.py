@@ -172,6 +172,17 @@ def table(results, soak=False):
         mark = "" if ok is None else ("yes" if ok else "NO")
         failed |= ok is False
         print(f"{name:<{width}}  {str(value):<28} {goal:<22} {mark}")
+    samples = [
+        sample
+        for part in (
+            results.get("intake", {}),
+            results.get("push", {}),
+            *results.get("minutes", []),
+        )
+        for sample in part.get("error_samples", [])
+    ]
+    if samples:
+        print("\nerrors seen (first few):\n  " + "\n  ".join(samples[:10]))
     if not soak:
         for plan in results["probe"]["triage"]["explain"]:
             print("\nEXPLAIN " + plan["sql"][:300] + ("..." if len(plan["sql"]) > 300 else ""))

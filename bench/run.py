@@ -176,35 +176,37 @@ async def measure(servers, scale, state, pids, database_url, env):
 
 async def soak(servers, scale, state, pids, seconds, minute=60.0):
     """Mixed load for `seconds`, one row per `minute`: reports pushed to 20 dashboards at 5/s,
-    the dashboard page once a second, the trivial view ten times a second."""
+    the dashboard page every second, the trivial view ten times a second."""
     boards = await load.open_dashboards(servers.ports, state["operators"][:20])
     minutes = []
     reps = state["representatives"]
     async with client(state["operators"][0]) as desk, client() as probe:
         for n in range(int(seconds // minute)):
-            reps_now = reps[n * 20 % len(reps) :] + reps[: n * 20 % len(reps)]
+            turn = n * int(5 * minute) % len(reps)  # fresh representatives: no rate limit hit
             pushed, pages, livez = await asyncio.gather(
-                load.push(boards, servers, reps_now, FORM_PATH, 5, minute, label=f"soak{n}"),
-                bounded(
-                    lambda i: paced(desk, servers.next() + "/joc/", i, 1.0, minute),
-                    int(minute),
-                    1,
-                    minute + 30,
+                load.push(
+                    boards,
+                    servers,
+                    reps[turn:] + reps[:turn],
+                    FORM_PATH,
+                    5,
+                    minute,
+                    label=f"soak{n}",
                 ),
-                bounded(
-                    lambda i: paced(probe, servers.next() + "/livez", i, 0.1, minute),
-                    int(minute * 10),
-                    1,
-                    minute + 30,
-                ),
+                steady(desk, servers, "/joc/", 1.0, minute),
+                steady(probe, servers, "/livez", 0.1, minute),
             )
+            errors = pushed["error_samples"] + pages[1] + livez[1]
             minutes.append(
                 {
                     "minute": n + 1,
                     "errors": pushed["errors"] + len(pages[1]) + len(livez[1]),
+                    "error_samples": errors[:5],
                     "misses": pushed["misses"],
                     "push_ms": pushed["latency_ms"],
+                    "push_from_post_ms": pushed["from_post_ms"],
                     "dashboard_ms": percentiles(pages[0]),
+                    "livez_ms": percentiles(livez[0]),
                     "rss_mb": rss(pids),
                 }
             )
@@ -222,10 +224,18 @@ async def soak(servers, scale, state, pids, seconds, minute=60.0):
     }
 
 
-async def paced(http, url, i, interval, seconds):
-    """Wait for the i-th slot of a steady rate, then GET."""
-    await asyncio.sleep(interval if i else 0)
-    await get_ok(http, url)
+async def steady(http, servers, path, interval, seconds):
+    """GET `path` every `interval` seconds (or as fast as it answers) for `seconds`."""
+    latencies, errors = [], []
+    deadline = time.monotonic() + seconds
+    while (start := time.monotonic()) < deadline:
+        try:
+            await get_ok(http, servers.next() + path)
+            latencies.append(time.monotonic() - start)
+        except Exception as exc:
+            errors.append(f"{type(exc).__name__}: {exc}"[:200])
+        await asyncio.sleep(max(0.0, start + interval - time.monotonic()))
+    return latencies, errors
 
 
 def machine():
