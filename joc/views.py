@@ -55,6 +55,23 @@ def incident_detail(request, pk):
     return _render_incident(request, incident)
 
 
+@permissions.operator_required
+@require_GET
+def incident_notice(request, pk):
+    """After a reconnect, an incident page asks whether its version is still the latest: it
+    gets a notice of who changed it, or its empty slot back. The operator's input stays."""
+    incident = get_object_or_404(Incident.objects.select_related("last_changed_by"), pk=pk)
+    seen = request.GET.get("seen", "")
+    if seen == str(incident.version):
+        return render(request, "joc/_notice_slot.html", {"incident": incident})
+    context = {
+        "incident": incident,
+        "notice_version": seen if seen.isdigit() else incident.version,
+        "changed_by": incident.last_changed_by,
+    }
+    return render(request, "joc/_notice.html", context)
+
+
 # Each action: its form, and how its cleaned data calls the service.
 ACTIONS = {
     "acknowledge": (forms.VersionForm, lambda i, u, d: services.acknowledge(i, d["version"], u)),

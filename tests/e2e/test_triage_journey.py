@@ -79,3 +79,112 @@ def test_two_operators_on_one_incident_never_overwrite_each_other(page, live_url
     page.get_by_role("button", name="Unfounded (rumour debunked)").click()
     expect(page.locator("#incident-panel .error")).to_contain_text("Changed by Busi Nkosi just now")
     expect(page.locator("#incident-status")).to_have_text("Confirmed")
+
+
+# The sound cue is WebAudio: count the tones the page starts.
+COUNT_TONES = """
+window.__tones = 0;
+const original = AudioContext.prototype.createOscillator;
+AudioContext.prototype.createOscillator = function () {
+  window.__tones += 1;
+  return original.call(this);
+};
+"""
+
+
+@pytest.fixture
+def phone(browser):
+    # Reference data may have been flushed by an earlier transactional test: make sure of it.
+    factories.CategoryFactory(slug="fire", name="Fire")
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    yield context.new_page()
+    context.close()
+
+
+def send_report(page, live_url, description, urgency="Urgent"):
+    """A representative fills in the real report form on their phone."""
+    page.goto(f"{live_url}/reports/new/")
+    page.get_by_label("Category").select_option(label="Fire")
+    page.get_by_label("What is happening").fill(description)
+    page.get_by_label("Where").fill("Corner of Main Road and Church Street")
+    page.get_by_label("Latitude").fill("-33.9249")
+    page.get_by_label("Longitude").fill("18.4241")
+    page.get_by_label("Saw it myself").check()
+    page.get_by_label(urgency).check()
+    page.get_by_role("button", name="Send to the JOC").click()
+    expect(page.get_by_role("heading", name="Report R-")).to_be_visible()
+
+
+def test_a_report_appears_on_the_open_dashboard_without_a_reload(
+    page, live_url, login, browser, phone
+):
+    factories.OperatorFactory(username="op-a")
+    first = factories.RepresentativeFactory(cwg__name="Sea Point Watch")
+    second = factories.RepresentativeFactory(cwg__name="Green Point Watch")
+    page.add_init_script(COUNT_TONES)
+    login(page, "op-a")
+    page.get_by_label("Sound cue for life-threatening reports").check()
+    expect(page.locator("#live-state")).to_have_text("Live")
+    page.evaluate("window.__tones = 0")
+    expect(page.locator("#queue")).to_contain_text("No open incidents")
+
+    login(phone, first.user.username)
+    send_report(phone, live_url, "Shop on fire, people inside", urgency="Life-threatening")
+
+    row = page.locator("#queue tbody tr").first
+    expect(row).to_contain_text("Corner of Main Road and Church Street")
+    expect(row).to_contain_text("1 report from 1 CWG")
+    expect(row).to_contain_text("Life-threatening")
+    expect(row).to_contain_text("P1")
+    expect(row).to_have_class("is-new")
+    expect(page.locator("#map .leaflet-interactive")).to_have_count(1)
+    page.wait_for_function("window.__tones > 0")
+
+    # A second CWG reporting the same fire corroborates the same incident.
+    other = browser.new_context(viewport={"width": 390, "height": 844})
+    other_phone = other.new_page()
+    login(other_phone, second.user.username)
+    send_report(other_phone, live_url, "Smoke over Church Street")
+    other.close()
+    expect(row).to_contain_text("2 reports from 2 CWGs")
+    expect(page.locator("#queue tbody tr")).to_have_count(1)
+
+
+def test_verifying_and_dispatching_show_live_on_the_representatives_report(
+    page, live_url, login, phone
+):
+    factories.OperatorFactory(username="op-a", first_name="Lindiwe", last_name="Khumalo")
+    factories.ResourceFactory(call_sign="FIRE-1")
+    rep = factories.RepresentativeFactory(cwg__name="Sea Point Watch")
+    login(phone, rep.user.username)
+    send_report(phone, live_url, "Shop on fire")
+    status = phone.locator(".report-status")
+    expect(status).to_contain_text("Received")
+    expect(phone.locator("#live-state")).to_have_text("Live")
+
+    login(page, "op-a")
+    page.locator("#queue tbody tr a").first.click()
+    expect(page.locator("#incident-panel")).to_contain_text("1 report from 1 CWG")
+    expect(page.locator("#incident-panel")).to_contain_text("Sea Point Watch")
+    page.get_by_label("CCTV").check()
+    page.get_by_role("button", name="Start verifying").click()
+    expect(page.locator("#incident-status")).to_have_text("Verifying")
+    expect(status).to_contain_text("Being verified")
+
+    page.locator("#id_confirm_evidence").fill("CCTV camera 12 shows flames")
+    page.get_by_role("button", name="Confirm").click()
+    expect(status).to_contain_text("Confirmed")
+
+    page.get_by_label("FIRE-1 (Fire & Rescue)").check()
+    page.get_by_role("button", name="Dispatch").click()
+    expect(page.locator("#incident-status")).to_have_text("Responding")
+    expect(page.locator("#resources")).to_have_count(0)  # the panel lives on the dashboard
+    expect(status).to_contain_text("Action taken")
+
+    page.locator("#id_follow-up_text").fill("Fire & Rescue are on the way.")
+    page.get_by_role("button", name="Send public follow-up to the reporting CWGs").click()
+    expect(phone.get_by_text("Fire & Rescue are on the way.")).to_be_visible()
+    page.locator("#id_note_text").fill("Caller's number goes to voicemail")
+    page.get_by_role("button", name="Add internal note").click()
+    expect(page.locator(".timeline")).to_contain_text("Caller's number goes to voicemail")
+    expect(phone.get_by_text("voicemail")).to_have_count(0)

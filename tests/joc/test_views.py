@@ -171,3 +171,17 @@ def test_map_tiles_only_when_a_tile_server_is_configured(operator_client, settin
     html = operator_client.get(reverse("joc:dashboard")).content.decode()
     assert 'data-tiles="https://tiles.example.org/{z}/{x}/{y}.png"' in html
     assert "leaflet/leaflet.js" in html and "leaflet/leaflet.css" in html
+
+
+def test_after_a_reconnect_an_incident_page_learns_who_changed_it(operator_client):
+    incident = factories.IncidentFactory()
+    url = reverse("joc:incident_notice", args=[incident.pk])
+    slot = operator_client.get(url, {"seen": 1}, **HTMX).content.decode()
+    assert 'class="notice-slot"' in slot and "Changed by" not in slot
+    services.set_priority(
+        incident, 1, factories.OperatorFactory(first_name="Zola", last_name="Ndlovu"), 1
+    )
+    notice = operator_client.get(url, {"seen": 1}, **HTMX).content.decode()
+    assert f'id="incident-{incident.pk}-v1"' in notice
+    assert "Changed by Zola Ndlovu just now: New, P1." in notice
+    assert operator_client.get(url, {"seen": "junk"}).status_code == 200
