@@ -1,5 +1,6 @@
 """A representative on a phone sends a report with a photo and their location, sees its
-reference, and watches its status change live when an operator starts verifying it."""
+reference, and watches its status change live when an operator starts verifying it; the CWG's
+other representative sees the report arrive in the group's list, and its status change, live."""
 
 import re
 
@@ -32,12 +33,25 @@ def operator_page(browser, live_url, login):
     context.close()
 
 
+@pytest.fixture
+def colleague_page(browser, live_url):
+    """The CWG's other representative, watching the group's list of reports."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
 def test_a_report_from_a_phone_and_its_status_changing_live(
-    phone, operator_page, live_url, login, tmp_path
+    phone, operator_page, colleague_page, live_url, login, tmp_path
 ):
-    factories.RepresentativeFactory(user__username="rep-t", cwg__name="Harfield Watch")
+    rep = factories.RepresentativeFactory(user__username="rep-t", cwg__name="Harfield Watch")
+    factories.RepresentativeFactory(user__username="rep-u", cwg=rep.cwg, seat=2)
     photo = tmp_path / "smoke.png"
     photo.write_bytes(images.png_bytes())
+    login(colleague_page, "rep-u")
+    colleague_page.goto(f"{live_url}/reports/")
+    expect(colleague_page.locator("#live-state")).to_have_text("Live")
 
     login(phone, "rep-t")
     phone.get_by_role("link", name="Send a report").click()
@@ -61,6 +75,9 @@ def test_a_report_from_a_phone_and_its_status_changing_live(
     expect(status).to_contain_text("Received")
     expect(phone.get_by_role("img", name=f"Photo 1 of {report.reference}")).to_be_visible()
     expect(phone.locator("#live-state")).to_have_text("Live")
+    row = colleague_page.locator(f"#report-{report.pk}")
+    expect(row).to_contain_text(report.reference)
+    expect(row).to_contain_text("Received")
 
     operator_page.goto(f"{live_url}/joc/incidents/{report.incident_id}/")
     # The panel reloads itself once its socket opens: act on the reloaded one.
@@ -73,3 +90,4 @@ def test_a_report_from_a_phone_and_its_status_changing_live(
     # The machine is shared by several test runs: give the live push a little slack.
     expect(status).to_contain_text("Being verified", timeout=15000)
     expect(phone.locator(f"#report-{report.pk}-updates")).to_contain_text("Checking: CCTV")
+    expect(row).to_contain_text("Being verified")
