@@ -3,6 +3,7 @@ a dedicated PostgreSQL database, Redis (its own database number and channel pref
 Daphne processes with DEBUG off sharing the channel layer. Everything listens on 127.0.0.1."""
 
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -168,10 +170,17 @@ def daphnes(env, ports, logdir):
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait()
-            errors = log.read_text()
-            if "Traceback" in errors:
-                print(f"daphne {p.pid}: {errors.count('Traceback')} tracebacks", file=sys.stderr)
-                print(errors[-3000:], file=sys.stderr)
+            summarise_errors(p.pid, log.read_text())
+
+
+def summarise_errors(pid, log):
+    """Print how many times each exception ended a traceback in a server's log."""
+    if "Traceback" not in log:
+        return
+    ends = Counter(re.findall(r"^(?:\w+\.)*\w+(?:Error|Exception): .*$", log, re.MULTILINE))
+    print(f"daphne {pid}: {log.count('Traceback')} tracebacks", file=sys.stderr)
+    for line, count in ends.most_common(5):
+        print(f"  {count} x {line[:200]}", file=sys.stderr)
 
 
 def rss_mb(pid):
