@@ -2,6 +2,7 @@
 representatives of approved CWGs, validated, photos checked by content; and what the JOC tells
 the sender (set_report_status, post_joc_message)."""
 
+import io
 import uuid
 from datetime import timedelta
 
@@ -11,6 +12,7 @@ from django.utils import timezone
 from PIL import Image
 
 from cwg.models import CommunityWatchGroup
+from reports import photos as photo_checks
 from reports import services
 from reports.models import Report, ReportPhoto, ReportUpdate
 from tests import factories
@@ -193,3 +195,16 @@ def test_another_cwg_cannot_follow_up(representative):
             photos=[],
             client_token=uuid.uuid4(),
         )
+
+
+def test_an_image_with_too_many_pixels_is_refused(representative, monkeypatch):
+    monkeypatch.setattr(photo_checks, "MAX_PIXELS", 100)
+    with pytest.raises(ValidationError, match="photo.png is not a JPEG, PNG or WebP photo"):
+        submit(representative, photos=[images.png()])
+
+
+def test_a_gif_is_a_real_image_but_not_one_we_take(representative):
+    gif = io.BytesIO()
+    Image.new("P", (8, 8)).save(gif, "GIF")
+    with pytest.raises(ValidationError, match="anim.jpg is not a JPEG, PNG or WebP photo"):
+        submit(representative, photos=[images.upload("anim.jpg", gif.getvalue())])

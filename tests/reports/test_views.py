@@ -9,6 +9,7 @@ from django.urls import reverse
 from PIL import Image
 
 from cwg.models import CommunityWatchGroup
+from reports import services
 from reports.models import Report
 from tests import factories
 from tests.reports import images
@@ -200,3 +201,23 @@ def test_photos_by_role_variant_and_cwg(client, representative, operator):
 
 def _body(response):
     return io.BytesIO(b"".join(response.streaming_content))
+
+
+def test_a_refused_follow_up_photo_is_marked_and_the_text_kept(rep_client, representative):
+    report = factories.ReportFactory(cwg=representative.cwg)
+    url = reverse("reports:follow_up", args=[report.reference])
+    data = {"text": "Water <still> rising", "client_token": str(uuid.uuid4())}
+    html = rep_client.post(url, data | {"photos": [images.fake("river.png")]}).content.decode()
+    assert "river.png is not a photo we can read" in html
+    assert "Water &lt;still&gt; rising</textarea>" in html and not report.updates.exists()
+
+
+def test_the_detail_page_costs_the_same_with_a_long_history(
+    rep_client, representative, operator, django_assert_max_num_queries
+):
+    report = factories.ReportFactory(cwg=representative.cwg)
+    for n in range(8):
+        services.post_joc_message(report, f"Update {n}", actor=operator)
+    with django_assert_max_num_queries(12):
+        html = rep_client.get(reverse("reports:detail", args=[report.reference])).content.decode()
+    assert "Update 7" in html
