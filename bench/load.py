@@ -11,6 +11,7 @@ import httpx
 import websockets
 
 REFERENCE = re.compile(r"\bR-\d{4}-\d{4,}\b")
+IN_FLIGHT = 24  # submissions at once: each holds a PostgreSQL connection on the server
 TIMEOUT = httpx.Timeout(120.0)  # the dashboard with 10,000 open incidents is slow
 
 
@@ -203,14 +204,16 @@ async def open_dashboards(ports, session_keys):
 
 
 async def push(boards, servers, rep_sessions, form_path, rate, seconds, grace=10.0, label="push"):
-    """Submit reports at a steady `rate` for `seconds` and measure, per dashboard, the time from
+    """Submit reports at a steady `rate` for `seconds` (at most IN_FLIGHT at once, so a slow
+    server cannot exhaust PostgreSQL's connections) and measure, per dashboard, the time from
     each submission's HTTP response to its fragment's arrival. Returns the figures."""
     count = int(rate * seconds)
     reps = itertools.cycle(rep_sessions)
+    in_flight = asyncio.Semaphore(IN_FLIGHT)
     sent, errors = [], []
 
     async def one(i, session_key):
-        async with client(session_key) as http:
+        async with in_flight, client(session_key) as http:
             try:
                 sent.append(await submit_report(http, servers.next(), form_path, f"{label} {i}"))
             except Exception as exc:
@@ -221,7 +224,11 @@ async def push(boards, servers, rep_sessions, form_path, rate, seconds, grace=10
     for i in range(count):
         await asyncio.sleep(max(0.0, start + i / rate - time.monotonic()))
         tasks.append(asyncio.create_task(one(i, next(reps))))
-    await asyncio.wait_for(asyncio.gather(*tasks), timeout=seconds + 60)
+    _, late = await asyncio.wait(tasks, timeout=seconds + 60)
+    for task in late:
+        task.cancel()
+    errors += ["not answered in time"] * len(late)
+    achieved = len(sent) / (time.monotonic() - start)
     deadline = time.monotonic() + grace
     while time.monotonic() < deadline and not all(
         ref in b.arrivals for b in boards for ref, _, _ in sent
@@ -237,6 +244,7 @@ async def push(boards, servers, rep_sessions, form_path, rate, seconds, grace=10
                 from_post.append(board.arrivals[ref] - posted)
     return {
         "rate": rate,
+        "achieved_rate": achieved,
         "seconds": seconds,
         "dashboards": len(boards),
         "submitted": len(sent),

@@ -40,7 +40,7 @@ def push_rows(r):
     return [
         (
             f"push: {push['dashboards']} dashboards, {push['rate']:g}/s for {push['seconds']:g} s",
-            f"{push['submitted']} reports",
+            f"{push['submitted']} reports, {push['achieved_rate']:.1f}/s",
             "",
             None,
         ),
