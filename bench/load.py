@@ -3,6 +3,7 @@
 
 import asyncio
 import itertools
+import random
 import re
 import time
 from html.parser import HTMLParser
@@ -126,7 +127,8 @@ class FormParser(HTMLParser):
 
 def report_form(html, description):
     """The report form's data as a representative would send it: defaults kept (token, ward,
-    observed time), the required choices made, `description` as what is happening."""
+    observed time), the required choices made, `description` as what is happening, and for
+    half of them the phone's location somewhere in the city."""
     parser = FormParser()
     parser.feed(html)
     form = next(f for f in parser.forms if "description" in f["fields"])
@@ -135,6 +137,10 @@ def report_form(html, description):
         if not data.get(name):
             data[name] = next((o for o in options if o), "")
     data.update(description=description, location_text="Corner of Bench and Load Streets")
+    spot = random.Random(description)
+    if "latitude" in data and spot.random() < 0.5:
+        data["latitude"] = f"{-33.93 + spot.uniform(-0.15, 0.15):.5f}"
+        data["longitude"] = f"{18.55 + spot.uniform(-0.15, 0.15):.5f}"
     return form["action"], data
 
 
