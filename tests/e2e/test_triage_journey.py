@@ -45,6 +45,7 @@ def test_filters_survive_live_updates(page, live_url, login, colleague):
     urgent = factories.IncidentFactory(reference="I-2411-0003", priority=3)
     factories.IncidentFactory(reference="I-2411-0004", priority=3)
     login(page, "op-a")
+    expect(page.locator("#live-state")).to_have_text("Live")
     page.get_by_label("Priority").select_option("1")
     expect(page.locator("#queue")).to_contain_text("No open incidents match")
     expect(page).to_have_url(f"{live_url}/joc/?status=&category=&ward=&priority=1")
@@ -173,6 +174,7 @@ def test_verifying_and_dispatching_show_live_on_the_representatives_report(
 
     page.locator("#id_confirm_evidence").fill("CCTV camera 12 shows flames")
     page.get_by_role("button", name="Confirm").click()
+    expect(page.locator("#incident-status")).to_have_text("Confirmed")
     expect(status).to_contain_text("Confirmed")
 
     page.get_by_label("FIRE-1 (Fire & Rescue)").check()
@@ -184,6 +186,7 @@ def test_verifying_and_dispatching_show_live_on_the_representatives_report(
     page.locator("#id_follow-up_text").fill("Fire & Rescue are on the way.")
     page.get_by_role("button", name="Send public follow-up to the reporting CWGs").click()
     expect(phone.get_by_text("Fire & Rescue are on the way.")).to_be_visible()
+    expect(page.locator(".timeline")).to_contain_text("Fire & Rescue are on the way.")
     page.locator("#id_note_text").fill("Caller's number goes to voicemail")
     page.get_by_role("button", name="Add internal note").click()
     expect(page.locator(".timeline")).to_contain_text("Caller's number goes to voicemail")
