@@ -1,6 +1,7 @@
 """Measurements made inside Django, in a process of their own against the loaded bench database
 (the servers stay free of benchmark hooks): the query count of the dashboard and of an incident
-page, with the full volume and with 10 open incidents, and triage matching with its EXPLAIN.
+page, with the full volume and with 10 open incidents; a report's reference and its triage
+matching, with their EXPLAIN.
 
     python -m bench.probe --incident 123     (prints JSON; changes nothing it does not roll back)
 """
@@ -27,7 +28,7 @@ from joc import permissions, references, services  # noqa: E402
 from joc.models import Incident  # noqa: E402
 from reports.models import Report  # noqa: E402
 
-ROUNDS = 50
+ROUNDS = 30
 
 
 class Rollback(Exception):
@@ -83,39 +84,66 @@ def new_report(near):
     )
 
 
-def triage(near):
-    """Time `triage_report()` (each round rolled back) and EXPLAIN the queries it makes."""
-    times, sql = [], []
-    for round_ in range(ROUNDS):
+def explain(statements):
+    """PostgreSQL's plan of each statement, as it ran (EXPLAIN ANALYZE)."""
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cursor:
+        plans = []
+        for statement in statements:
+            cursor.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + statement)
+            plans.append({"sql": statement, "plan": [row[0] for row in cursor.fetchall()]})
+        return plans
+
+
+def summary(times, selects, **extra):
+    ordered = sorted(times)
+    return {
+        "rounds": len(times),
+        "median_ms": statistics.median(times) * 1000,
+        "p95_ms": ordered[int(0.95 * len(ordered)) - 1] * 1000,
+        "explain": explain(selects),
+        **extra,
+    }
+
+
+def timed(action, times, selects, table):
+    """Run `action()`, add its time to `times`; the first time, keep its SELECTs on `table`."""
+    with CaptureQueriesContext(connection) as captured:
+        start = time.perf_counter()
+        result = action()
+        times.append(time.perf_counter() - start)
+    if not selects:
+        selects += [
+            q["sql"]
+            for q in captured
+            if q["sql"].startswith("SELECT") and f'FROM "{table}"' in q["sql"].split("WHERE")[0]
+        ]
+    return result
+
+
+def report_writes(near):
+    """Time giving a report its reference and `triage_report()` (each round rolled back), and
+    EXPLAIN the queries each makes."""
+    reference, triage = ([], []), ([], [])
+    for _ in range(ROUNDS):
         try:
             with transaction.atomic():
                 report = new_report(near)
-                references.save_with_reference(report, "R")
-                with CaptureQueriesContext(connection) as captured:
-                    start = time.perf_counter()
-                    incident = services.triage_report(report)
-                    times.append(time.perf_counter() - start)
-                if round_ == 0:
-                    sql = [q["sql"] for q in captured if q["sql"].startswith("SELECT")]
-                    joined = incident.pk == near.pk
+                timed(
+                    lambda r=report: references.save_with_reference(r, "R"),
+                    *reference,
+                    "reports_report",
+                )
+                incident = timed(
+                    lambda r=report: services.triage_report(r), *triage, "joc_incident"
+                )
                 raise Rollback
         except Rollback:
             pass
-    plans = []
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            for statement in sql:
-                if "joc_incident" in statement.split("WHERE")[0]:
-                    cursor.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + statement)
-                    plans.append({"sql": statement, "plan": [r[0] for r in cursor.fetchall()]})
-    ordered = sorted(times)
     return {
-        "rounds": ROUNDS,
-        "joined_the_nearby_incident": joined,
-        "queries": len(sql),
-        "median_ms": statistics.median(times) * 1000,
-        "p95_ms": ordered[int(0.95 * len(ordered)) - 1] * 1000,
-        "explain": plans,
+        "reference": summary(*reference),
+        "triage": summary(*triage, joined_the_nearby_incident=incident.pk == near.pk),
     }
 
 
@@ -127,7 +155,7 @@ def main():
     client = Client()
     client.force_login(operator)
     figures = page_queries(client, args.incident)
-    figures["triage"] = triage(Incident.objects.get(pk=args.incident))
+    figures.update(report_writes(Incident.objects.get(pk=args.incident)))
     print(json.dumps(figures))
 
 

@@ -115,6 +115,12 @@ def page_rows(r):
             None,
         ),
         (
+            "report reference (joc.references) median / p95 ms",
+            "{median_ms:.1f} / {p95_ms:.1f}".format(**probe["reference"]),
+            "",
+            None,
+        ),
+        (
             "triage query plan",
             "Seq Scan on joc_incident" if seq_scan else "indexed",
             "indexed",
@@ -185,7 +191,8 @@ def table(results, soak=False):
     if samples:
         print("\nerrors seen (first few):\n  " + "\n  ".join(samples[:10]))
     if not soak:
-        for plan in results["probe"]["triage"]["explain"]:
+        probe = results["probe"]
+        for plan in probe["reference"]["explain"] + probe["triage"]["explain"]:
             print("\nEXPLAIN " + plan["sql"][:300] + ("..." if len(plan["sql"]) > 300 else ""))
             print("\n".join("  " + line for line in plan["plan"]))
     return failed
