@@ -22,6 +22,12 @@ def intake_rows(r):
         ("intake p50/p95/p99 ms (GET form + POST)", ms(intake["latency_ms"]), "", None),
         ("intake errors", intake["errors"], "0", intake["errors"] == 0),
         (
+            "  server DB sessions active / waiting for a lock",
+            f"{intake['db_sessions_active']:.1f} / {intake['db_sessions_waiting_for_lock']:.1f}",
+            "",
+            None,
+        ),
+        (
             "intake rows stored / distinct / sent",
             "{} / {} / {}".format(*stored),
             "equal",

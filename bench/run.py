@@ -60,9 +60,10 @@ async def trivial(servers, scale):
     }
 
 
-async def intake(servers, scale, rep_sessions):
+async def intake(servers, scale, rep_sessions, database_url):
     """Reports through the real form, one representative session each in turn; every tenth
-    submission is posted twice with the same client token (a phone retrying)."""
+    submission is posted twice with the same client token (a phone retrying). Meanwhile the
+    servers' PostgreSQL sessions are sampled: how many run, how many wait for a lock."""
 
     async def submit(i):
         async with client(rep_sessions[i % len(rep_sessions)]) as http:
@@ -70,16 +71,43 @@ async def intake(servers, scale, rep_sessions):
                 http, servers.next(), FORM_PATH, f"intake {i}", retry_same_token=i % 10 == 0
             )
 
+    stop = asyncio.Event()
+    sampling = asyncio.create_task(database_sessions(database_url, stop))
     ok, errors, elapsed = await bounded(
         submit, scale.intake_reports, scale.concurrency, scale.phase_seconds
     )
+    stop.set()
+    active, waiting = await sampling
     return {
         "submitted": len(ok),
         "errors": len(errors),
         "error_samples": errors[:5],
         "rate": len(ok) / elapsed,
         "latency_ms": percentiles(ok),
+        "db_sessions_active": active,
+        "db_sessions_waiting_for_lock": waiting,
     }
+
+
+async def database_sessions(database_url, stop):
+    """Sample the bench database's sessions every 0.2 s until `stop`: the mean numbers of
+    active ones and of those waiting for a lock (e.g. for another transaction's row)."""
+    import psycopg
+
+    active, waiting = [], []
+    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
+        while not stop.is_set():
+            cursor = await conn.execute(
+                "SELECT count(*) FILTER (WHERE state = 'active'),"
+                " count(*) FILTER (WHERE wait_event_type = 'Lock')"
+                " FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid()"
+            )
+            row = await cursor.fetchone()
+            active.append(row[0])
+            waiting.append(row[1])
+            await asyncio.sleep(0.2)
+    return sum(active) / max(1, len(active)), sum(waiting) / max(1, len(waiting))
 
 
 async def page(servers, scale, operator_session, path, htmx=False):
@@ -167,7 +195,7 @@ async def measure(servers, scale, state, pids, database_url, env):
         results["intake"] = results["push"] = {"skipped": f"no report form at {FORM_PATH}"}
         return results
     phase("intake through the report form")
-    results["intake"] = await intake(servers, scale, state["representatives"])
+    results["intake"] = await intake(servers, scale, state["representatives"], database_url)
     results["intake"]["rows"], results["intake"]["distinct"] = rows_stored(database_url, "intake")
     phase(f"live push to {scale.operators} dashboards")
     results["push"], results["memory"] = await push_run(servers, scale, state, pids)
