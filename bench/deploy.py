@@ -21,7 +21,7 @@ import redis
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
-DB_NAME = "watchline_bench"
+DB_NAME = f"watchline_bench_{os.getpid()}"  # runs at the same time do not collide
 PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
 
