@@ -163,6 +163,11 @@ def test_verifying_and_dispatching_show_live_on_the_representatives_report(
     expect(status).to_contain_text("Received")
     expect(phone.locator("#live-state")).to_have_text("Live")
 
+    refused = []  # anything the Content-Security-Policy refuses (inline script or style)
+    page.on(
+        "console",
+        lambda message: "Content Security Policy" in message.text and refused.append(message.text),
+    )
     login(page, "op-a")
     page.locator("#queue tbody tr a").first.click()
     expect(page.locator("#incident-panel")).to_contain_text("1 report from 1 CWG")
@@ -191,3 +196,4 @@ def test_verifying_and_dispatching_show_live_on_the_representatives_report(
     page.get_by_role("button", name="Add internal note").click()
     expect(page.locator(".timeline")).to_contain_text("Caller's number goes to voicemail")
     expect(phone.get_by_text("voicemail")).to_have_count(0)
+    assert refused == []
