@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from joc import services
 from joc.models import Incident, IncidentView
+from reports.models import ReportPhoto
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -79,7 +80,15 @@ def test_the_incident_page_shows_reports_with_cwg_phone_and_timeline(operator_cl
     incident = factories.IncidentFactory()
     factories.ReportFactory(incident=incident, cwg=rep.cwg, submitted_by=rep.user)
     factories.ReportFactory(incident=incident)
+    photo = ReportPhoto.objects.create(
+        report=incident.reports.first(),
+        original="reports/a.jpg",
+        public="reports/b.jpg",
+        content_type="image/jpeg",
+        size=1,
+    )
     html = operator_client.get(reverse("joc:incident", args=[incident.pk])).content.decode()
+    assert reverse("reports:photo", args=[photo.pk, "original"]) in html
     assert "Sea Point Watch" in html and "+27821234567" in html
     assert "2 reports from 2 CWGs" in html
     assert "Saw it myself" in html
