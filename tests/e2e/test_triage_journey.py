@@ -197,3 +197,20 @@ def test_verifying_and_dispatching_show_live_on_the_representatives_report(
     expect(page.locator(".timeline")).to_contain_text("Caller's number goes to voicemail")
     expect(phone.get_by_text("voicemail")).to_have_count(0)
     assert refused == []
+
+
+def test_the_resources_panel_follows_a_dispatch_live(page, live_url, login, colleague):
+    factories.OperatorFactory(username="op-a")
+    incident = factories.IncidentFactory(status="confirmed")
+    factories.ResourceFactory(call_sign="EMS-4", agency="ems")
+    login(page, "op-a")
+    unit = page.locator("#resources tr", has_text="EMS-4")
+    expect(unit).to_contain_text("Available")
+
+    colleague.goto(f"{live_url}/joc/incidents/{incident.pk}/")
+    colleague.get_by_label("EMS-4 (EMS)").check()
+    colleague.get_by_role("button", name="Dispatch").click()
+    expect(unit).to_contain_text("Dispatched")
+    colleague.get_by_role("button", name="En route: EMS-4").click()
+    expect(unit).to_contain_text("En route")
+    expect(page.locator(f"#incident-{incident.pk}")).to_contain_text("Responding")
