@@ -6,7 +6,7 @@ import shutil
 import pytest
 from django.db import connection
 
-from tests import factories
+from tests import factories, reference_data
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
@@ -41,6 +41,15 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Transactional tests start from a flushed database: give them the migrations' data."""
+    marker = request.node.get_closest_marker("django_db")
+    if "transactional_db" in request.fixturenames or (marker and marker.kwargs.get("transaction")):
+        request.getfixturevalue("_django_db_helper")
+        reference_data.restore()
 
 
 @pytest.fixture

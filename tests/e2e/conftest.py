@@ -87,8 +87,9 @@ def live_server_process(django_db_setup, django_db_blocker, mail_dir):
 
 
 @pytest.fixture
-def live_url(live_server_process, transactional_db, django_db_serialized_rollback):
-    """The live server's base URL, with a database that starts each test as migrations left it."""
+def live_url(live_server_process, transactional_db):
+    """The live server's base URL, with a database that starts each test as migrations left it
+    (see tests/conftest.py: reference data is restored for every transactional test)."""
     return live_server_process
 
 
