@@ -369,6 +369,18 @@ def add_note(incident, actor, text):
 
 
 @transaction.atomic
+def report_followed_up(report, update):
+    """A representative added to their report: the incident's timeline and every dashboard hear
+    of it (the version stays, as for a new report)."""
+    if report.incident_id is None:
+        return
+    incident = Incident.objects.select_related("last_changed_by").get(pk=report.incident_id)
+    note = f"{report.reference} ({report.cwg.name}): {update.text}"
+    _record(incident, update.author, "report_follow_up", note=note)
+    _publish(incident, news=f"Follow-up on {report.reference} from {report.cwg.name} just now.")
+
+
+@transaction.atomic
 def post_follow_up(incident, actor, text):
     """A public message every reporting CWG sees on its report page."""
     from reports import services as report_services
@@ -421,7 +433,7 @@ def _transition(
     from_value, to_value = values or (before, incident.status)
     _record(incident, actor, action, from_value=from_value, to_value=to_value, note=note)
     if incident.status != before:
-        _flow_to_reports(incident.reports.all(), incident.status, actor, note)
+        _flow_to_reports(incident.reports.all(), incident.status, actor)
     if publish:
         _publish(incident)
     return incident
@@ -449,11 +461,13 @@ def _joined(target, reports, actor, note):
         last_report_at=max([target.last_report_at, *(r.created_at for r in reports)])
     )
     _record(target, actor, "report_added", note=note)
-    _flow_to_reports(reports, target.status, actor, note)
+    _flow_to_reports(reports, target.status, actor)
     _publish(target, news=f"{note} by {_name(actor)} just now.")
 
 
-def _flow_to_reports(reports, incident_status, actor, note):
+def _flow_to_reports(reports, incident_status, actor):
+    """The incident's outcome reaches every linked report as a status alone: operators' notes and
+    evidence stay internal (public words go through `post_follow_up`)."""
     status = REPORT_STATUS.get(incident_status)
     if status is None:
         return
@@ -461,7 +475,7 @@ def _flow_to_reports(reports, incident_status, actor, note):
 
     for report in reports:
         if report.status != status:
-            report_services.set_report_status(report, status, actor=actor, note=note)
+            report_services.set_report_status(report, status, actor=actor)
 
 
 def _name(user):

@@ -84,6 +84,7 @@ def add_follow_up(report, *, user, text, photos, client_token):
         )
         _store_photos(report, checked, stored, update=update)
         _publish_changed(report)
+        joc_services.report_followed_up(report, update)
         return update
 
     return _write_once(write, ReportUpdate, client_token, report_id=report.pk)

@@ -7,11 +7,14 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from PIL import Image
 
 from cwg.models import CommunityWatchGroup
+from joc import live
 from reports import photos as photo_checks
 from reports import services
 from reports.models import Report, ReportPhoto, ReportUpdate
@@ -183,6 +186,28 @@ def test_a_follow_up_joins_the_same_report_once(representative):
     assert Report.objects.count() == 1
     assert report.updates.get() == update and update.kind == ReportUpdate.Kind.FOLLOW_UP
     assert update.photos.get().report == report
+
+
+def test_a_follow_up_reaches_the_incident_timeline_and_the_operators(
+    representative, django_capture_on_commit_callbacks
+):
+    report, _ = submit(representative)
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(live.OPERATORS, channel)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.add_follow_up(
+            report,
+            user=representative.user,
+            text="Water <b>still</b> rising",
+            photos=[],
+            client_token=uuid.uuid4(),
+        )
+    event = report.incident.events.get(kind="report_follow_up")
+    assert event.actor == representative.user
+    assert report.reference in event.note and "Water <b>still</b> rising" in event.note
+    html = async_to_sync(layer.receive)(channel)["html"]
+    assert f"Follow-up on {report.reference}" in html
 
 
 def test_another_cwg_cannot_follow_up(representative):
