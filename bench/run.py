@@ -248,7 +248,9 @@ async def soak(servers, scale, state, pids, seconds, minute=60.0):
         "push_p95_drift_ms": last["push_ms"].get("p95", 0) - first["push_ms"].get("p95", 0),
         "dashboard_p95_drift_ms": last["dashboard_ms"].get("p95", 0)
         - first["dashboard_ms"].get("p95", 0),
-        "rss_drift_mb": [b - a for a, b in zip(first["rss_mb"], last["rss_mb"], strict=True)],
+        "rss_drift_mb": [
+            round(b - a, 1) for a, b in zip(first["rss_mb"], last["rss_mb"], strict=True)
+        ],
     }
 
 
