@@ -10,8 +10,8 @@ from django.db import connection
 from django.urls import reverse
 
 from cwg.models import CommunityWatchGroup, Representative, Ward
-from joc.models import Resource
-from reports.models import Category
+from joc.models import Incident, IncidentEvent, Resource
+from reports.models import Category, Report
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -102,11 +102,26 @@ def test_pages_carry_a_strict_content_security_policy(operator_client):
 def test_seed_demo_twice_leaves_the_same_counts(settings):
     settings.DEBUG = True
     call_command("seed_demo", stdout=io.StringIO())
-    models = (User, CommunityWatchGroup, Representative, Resource, Ward, Category, Group)
+    models = (
+        User,
+        CommunityWatchGroup,
+        Representative,
+        Resource,
+        Ward,
+        Category,
+        Group,
+        Report,
+        Incident,
+        IncidentEvent,
+    )
     first = {m.__name__: m.objects.count() for m in models}
     call_command("seed_demo", stdout=io.StringIO())
     assert {m.__name__: m.objects.count() for m in models} == first
     assert first["CommunityWatchGroup"] >= 3
+    # The demo reports went through triage: the two nearby floods from two CWGs corroborate.
+    assert first["Report"] == 3 and first["Incident"] == 2
+    flood = Incident.objects.get(category__slug="flood")
+    assert flood.reports.values("cwg").distinct().count() == 2
 
 
 def test_seed_demo_makes_the_documented_accounts(settings, client):

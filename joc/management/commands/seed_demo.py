@@ -1,15 +1,20 @@
 """Demo data for trying Watchline: approved CWGs with representatives, resources, and one
 account per role. Idempotent: a second run changes nothing."""
 
+import uuid
+
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from cwg.models import CommunityWatchGroup, Representative, Ward
 from joc import permissions, references
 from joc.models import Resource
+from reports.models import Category
+from reports.services import submit_report
 
 PASSWORD = "watchline"
 
@@ -44,6 +49,42 @@ RESOURCES = [
 ]
 
 
+# (representative, category slug, what, where, latitude, longitude, source, urgency): the first
+# two corroborate one flood from two CWGs.
+REPORTS = [
+    (
+        "rep1",
+        "flood",
+        "Water over Beach Road after the storm drain burst, cars are stuck.",
+        "Beach Road at the Rocklands pavilion",
+        -33.9155,
+        18.3893,
+        "eyewitness",
+        "urgent",
+    ),
+    (
+        "rep3",
+        "flood",
+        "People say Beach Road is flooded near the pavilion.",
+        "Beach Road, Sea Point",
+        -33.9160,
+        18.3900,
+        "social_media",
+        "routine",
+    ),
+    (
+        "rep5",
+        "protest",
+        "About 200 people gathering at the N2 bridge, tyres being stacked.",
+        "N2 bridge at Site C",
+        -34.0300,
+        18.6700,
+        "eyewitness",
+        "life_threatening",
+    ),
+]
+
+
 def rep_phone(n):
     return f"+2782000{n:04d}"
 
@@ -66,6 +107,7 @@ class Command(BaseCommand):
             self.seed_staff()
             self.seed_cwgs()
             self.seed_resources()
+            self.seed_reports()
         self.print_logins()
 
     def user(self, username, first, last, group=None, **extra):
@@ -118,6 +160,33 @@ class Command(BaseCommand):
         for call_sign, agency, description in RESOURCES:
             Resource.objects.get_or_create(
                 call_sign=call_sign, defaults={"agency": agency, "description": description}
+            )
+
+    def seed_reports(self):
+        """Sent through the real intake, so triage and corroboration happen as in production.
+        Fixed client tokens make a second run return the same reports."""
+        for username, slug, what, where, lat, lng, source, urgency in REPORTS:
+            rep = (
+                Representative.objects.active()
+                .select_related("cwg", "user")
+                .get(user__username=username)
+            )
+            submit_report(
+                user=rep.user,
+                cwg=rep.cwg,
+                data={
+                    "category": Category.objects.get(slug=slug),
+                    "description": what,
+                    "location_text": where,
+                    "ward": rep.cwg.wards.first(),
+                    "latitude": lat,
+                    "longitude": lng,
+                    "observed_at": timezone.now(),
+                    "source": source,
+                    "urgency": urgency,
+                },
+                photos=[],
+                client_token=uuid.uuid5(uuid.NAMESPACE_URL, f"watchline-demo/{username}/{slug}"),
             )
 
     def print_logins(self):
