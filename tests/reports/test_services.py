@@ -189,8 +189,9 @@ def test_a_follow_up_joins_the_same_report_once(representative):
 
 
 def test_a_follow_up_reaches_the_incident_timeline_and_the_operators(
-    representative, django_capture_on_commit_callbacks
+    representative, django_capture_on_commit_callbacks, settings
 ):
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     report, _ = submit(representative)
     layer = get_channel_layer()
     channel = async_to_sync(layer.new_channel)()
