@@ -139,17 +139,7 @@ def triage_report(report):
     """Link a new report to the open incident it corroborates, or open a new incident."""
     incident = matching_incident(report)
     if incident is None:
-        incident = Incident(
-            category=report.category,
-            title=report.description[:200],
-            location_text=report.location_text,
-            ward=report.ward,
-            latitude=report.latitude,
-            longitude=report.longitude,
-            priority=PRIORITY_BY_URGENCY.get(report.urgency, 3),
-            last_report_at=report.created_at,
-        )
-        references.save_with_reference(incident, "I")
+        incident = _open_incident_for(report, priority=PRIORITY_BY_URGENCY.get(report.urgency, 3))
         _record(incident, None, "opened", to_value=incident.status, note=_report_note(report))
     else:
         # A new report changes no operator decision, so it does not bump the version.
@@ -167,6 +157,21 @@ def triage_report(report):
         news=f"New report {_report_note(report)} just now.",
     )
     return incident
+
+
+def _open_incident_for(report, **fields):
+    """A new incident, in the report's category and place."""
+    incident = Incident(
+        category=report.category,
+        title=report.description[:200],
+        location_text=report.location_text,
+        ward=report.ward,
+        latitude=report.latitude,
+        longitude=report.longitude,
+        last_report_at=report.created_at,
+        **fields,
+    )
+    return references.save_with_reference(incident, "I")
 
 
 def _report_note(report):
@@ -338,18 +343,7 @@ def split_report(report, actor):
     source = report.incident
     if source is None or source.reports.count() < 2:
         raise ActionRefused("Only a report that shares its incident can be split out.")
-    new = Incident(
-        category=report.category,
-        title=report.description[:200],
-        location_text=report.location_text,
-        ward=report.ward,
-        latitude=report.latitude,
-        longitude=report.longitude,
-        priority=source.priority,
-        last_report_at=report.created_at,
-        last_changed_by=actor,
-    )
-    references.save_with_reference(new, "I")
+    new = _open_incident_for(report, priority=source.priority, last_changed_by=actor)
     report.incident = new
     report.save(update_fields=["incident"])
     split = f"{report.reference} split out to {new.reference}"

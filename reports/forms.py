@@ -1,7 +1,7 @@
 from django import forms
 from django.utils import timezone
 
-from reports.models import Report
+from reports.models import SENDER_FIELDS, Report
 
 
 class PhotosInput(forms.FileInput):
@@ -35,18 +35,7 @@ class ReportForm(forms.ModelForm):
 
     class Meta:
         model = Report
-        fields = [
-            "category",
-            "description",
-            "location_text",
-            "ward",
-            "latitude",
-            "longitude",
-            "observed_at",
-            "source",
-            "urgency",
-            "people_count",
-        ]
+        fields = list(SENDER_FIELDS)
         widgets = {
             "latitude": forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
             "longitude": forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),

@@ -34,6 +34,21 @@ class ReportQuerySet(models.QuerySet):
         )
 
 
+# What the sender of a report fills in (the web form now, the WhatsApp line later).
+SENDER_FIELDS = (
+    "category",
+    "description",
+    "location_text",
+    "ward",
+    "latitude",
+    "longitude",
+    "observed_at",
+    "source",
+    "urgency",
+    "people_count",
+)
+
+
 class Report(models.Model):
     """What a representative sends. It links to the incident the JOC triages."""
 

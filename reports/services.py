@@ -11,20 +11,8 @@ from django.utils import timezone
 from joc import live, permissions, references
 from joc import services as joc_services
 from reports import photos as photo_checks
-from reports.models import Report, ReportPhoto, ReportUpdate
+from reports.models import SENDER_FIELDS, Report, ReportPhoto, ReportUpdate
 
-FIELDS = (
-    "category",
-    "description",
-    "location_text",
-    "ward",
-    "latitude",
-    "longitude",
-    "observed_at",
-    "source",
-    "urgency",
-    "people_count",
-)
 CLOCK_SKEW = timedelta(minutes=10)
 
 
@@ -43,7 +31,7 @@ def submit_report(*, user, cwg, data, photos, client_token, channel=Report.Chann
         submitted_by=user,
         client_token=client_token,
         channel=channel,
-        **{name: data.get(name) for name in FIELDS},
+        **{name: data.get(name) for name in SENDER_FIELDS},
     )
     _validate(report)
     checked = check_photos(photos)
