@@ -1,36 +1,19 @@
-"""Public references such as R-2411-0042: a prefix, the year and month, and a number that counts
-up within the month. The unique constraint on `reference` settles races: `save_with_reference`
-retries with the next number inside a savepoint."""
+"""Public references such as R-2611-0042: a prefix, the year and month of issue, and the row's
+own primary key. The key comes from the database's sequence, which never hands out a number
+twice and never waits for another transaction, so concurrent inserts cannot collide (the first
+version counted up per month and collided under load). Numbers keep growing across months."""
 
-from django.db import IntegrityError, transaction
-from django.db.models.functions import Length
+import uuid
+
 from django.utils import timezone
-
-ATTEMPTS = 20
-
-
-def _next_number(model, stem):
-    last = (
-        model.objects.filter(reference__startswith=stem)
-        .order_by(Length("reference").desc(), "-reference")
-        .values_list("reference", flat=True)
-        .first()
-    )
-    return int(last.rsplit("-", 1)[1]) + 1 if last else 1
 
 
 def save_with_reference(obj, prefix):
-    """Give `obj` the next free reference for `prefix` and insert it."""
-    stem = f"{prefix}-{timezone.localtime():%y%m}-"
+    """Insert `obj` and give it its reference, in the caller's transaction."""
     model = type(obj)
-    for _ in range(ATTEMPTS):
-        obj.reference = f"{stem}{_next_number(model, stem):04d}"
-        try:
-            with transaction.atomic():
-                obj.save(force_insert=True)
-            return obj
-        except IntegrityError:
-            if not model.objects.filter(reference=obj.reference).exists():
-                raise
-            obj.pk = None
-    raise IntegrityError(f"no free reference for {prefix} after {ATTEMPTS} attempts")
+    # A unique stand-in until the key is known; it never leaves the transaction.
+    obj.reference = uuid.uuid4().hex[: model._meta.get_field("reference").max_length]
+    obj.save(force_insert=True)
+    obj.reference = f"{prefix}-{timezone.localtime():%y%m}-{obj.pk:04d}"
+    model.objects.filter(pk=obj.pk).update(reference=obj.reference)
+    return obj
