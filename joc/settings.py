@@ -172,6 +172,10 @@ MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
 MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="")
 MAP_CENTER = (-33.93, 18.55)
 
+# The dashboard's queue shows at most this many incidents (highest priority, newest first);
+# the rest are a filter away.
+DASHBOARD_QUEUE_LIMIT = env.int("DASHBOARD_QUEUE_LIMIT", default=200)
+
 # Triage tuning (joc.services.triage_report).
 TRIAGE_DISTANCE_KM = env.float("TRIAGE_DISTANCE_KM", default=1.0)
 TRIAGE_WINDOW_MINUTES = env.int("TRIAGE_WINDOW_MINUTES", default=120)

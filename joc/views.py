@@ -29,8 +29,14 @@ def home(request):
 def dashboard(request):
     """The desk screen. htmx requests (filters, live updates, resync) get the queue alone."""
     filters = forms.QueueFilterForm(request.GET)
-    incidents = filters.filter(Incident.objects.open().for_dashboard(request.user), request.user)
-    context = {"incidents": incidents, "filters": filters}
+    matching = filters.filter(Incident.objects.open(), request.user)
+    limit = settings.DASHBOARD_QUEUE_LIMIT
+    context = {
+        "incidents": matching.for_dashboard(request.user)[:limit],
+        "total": matching.count(),
+        "limit": limit,
+        "filters": filters,
+    }
     if request.htmx:
         return render(request, "joc/_queue.html", context)
     context["resources"] = Resource.objects.all()

@@ -75,6 +75,17 @@ def test_the_dashboard_query_count_does_not_grow(
     assert len(response.context["incidents"]) == count
 
 
+def test_the_queue_shows_the_first_rows_and_says_how_many_more(operator_client, settings):
+    settings.DASHBOARD_QUEUE_LIMIT = 3
+    factories.IncidentFactory(priority=1, reference="I-0000-0900", title="The urgent one")
+    factories.IncidentFactory.create_batch(4, priority=4)
+    response = operator_client.get(reverse("joc:dashboard"))
+    assert len(response.context["incidents"]) == 3
+    html = response.content.decode()
+    assert "I-0000-0900" in html
+    assert "Showing the first 3 of 5 open incidents" in html
+
+
 def test_the_incident_page_shows_reports_with_cwg_phone_and_timeline(operator_client):
     rep = factories.RepresentativeFactory(phone="+27821234567", cwg__name="Sea Point Watch")
     incident = factories.IncidentFactory()
