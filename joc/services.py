@@ -155,6 +155,7 @@ def triage_report(report):
         incident,
         alarm=report.urgency == "life_threatening",
         news=f"New report {_report_note(report)} just now.",
+        new_for_all=True,
     )
     return incident
 
@@ -476,13 +477,16 @@ def _name(user):
     return user.get_full_name() or user.username
 
 
-def _publish(incident, alarm=False, resources=False, news=""):
-    """Tell every dashboard after commit: the queue reloads (with each operator's filters and
-    'new' marks), an incident page showing an older version says who changed it, the resources
-    panel refreshes. `news` is for what leaves the version alone (a new report, a note): pages
-    showing the current version hear of it too."""
+def _publish(incident, alarm=False, resources=False, news="", new_for_all=False):
+    """Tell every dashboard after commit, with one fragment rendered once: the incident's queue
+    row (each dashboard places it by its own filters and order, dashboard.js; no row once it has
+    left the open queue), a notice for incident pages showing an older version (`news` is for
+    what leaves the version alone: a new report, a note), and the resources panel when asked.
+    `new_for_all` marks the row new on every dashboard (a new incident or report)."""
     context = {
         "incident": incident,
+        "row": Incident.objects.open().for_dashboard(None).filter(pk=incident.pk).first(),
+        "row_is_new": new_for_all,
         "alarm": alarm,
         "news": news,
         "changed_by": incident.last_changed_by,

@@ -1,5 +1,5 @@
-// The JOC desk screen: the map of the queue's incidents and the opt-in sound cue. Everything
-// else (live queue, filters, actions) is htmx. No inline handlers anywhere.
+// The JOC desk screen: live queue rows, the map of the queue's incidents and the opt-in sound
+// cue. Filters, actions and resyncs are htmx. No inline handlers anywhere.
 (function () {
   "use strict";
 
@@ -72,9 +72,61 @@
     });
   }
 
+  // Live queue: every event brings the incident's row, rendered once on the server for every
+  // dashboard. This screen places it by its own filters and order, keeps its own "new" mark,
+  // and drops the row when the incident leaves the open queue. Nothing is fetched per event;
+  // the queue reloads over HTTP only when the filters change or the socket reconnects.
+  function matchesFilters(row) {
+    var form = document.getElementById("queue-filters");
+    if (!form) return true;
+    var wanted = {
+      status: form.elements.status && form.elements.status.value,
+      category: form.elements.category && form.elements.category.value,
+      ward: form.elements.ward && form.elements.ward.value,
+      priority: form.elements.priority && form.elements.priority.value,
+    };
+    for (var name in wanted) {
+      if (wanted[name] && row.dataset[name] !== wanted[name]) return false;
+    }
+    var mine = form.elements.mine;
+    return !(mine && mine.checked && row.dataset.assignee !== form.dataset.me);
+  }
+
+  function comesBefore(a, b) {
+    var pa = Number(a.dataset.priority), pb = Number(b.dataset.priority);
+    if (pa !== pb) return pa < pb;
+    return Number(a.dataset.order) >= Number(b.dataset.order);
+  }
+
+  function placeRow(signal) {
+    var queue = document.getElementById("queue");
+    if (!queue) return;
+    var body = queue.querySelector("tbody");
+    var old = body.querySelector("#incident-" + signal.dataset.incident);
+    var row = signal.querySelector("tr");
+    if (old) {
+      if (row && old.classList.contains("is-new")) row.classList.add("is-new");
+      old.remove();
+    }
+    if (row && matchesFilters(row)) {
+      var next = Array.prototype.find.call(body.querySelectorAll("tr[data-pin]"), function (other) {
+        return comesBefore(row, other);
+      });
+      body.insertBefore(row, next || null);
+      var empty = document.getElementById("queue-empty");
+      if (empty) empty.remove();
+      var rows = body.querySelectorAll("tr[data-pin]");
+      var limit = Number(queue.dataset.limit) || rows.length;
+      for (var i = limit; i < rows.length; i++) rows[i].remove();
+    }
+    drawPins();
+  }
+
   document.addEventListener("htmx:load", function (event) {
     var el = event.detail.elt;
-    if (el.id === "queue-signal" && el.dataset.alarm && toggle && toggle.checked) beep();
+    if (el.id !== "queue-signal") return;
+    placeRow(el);
+    if (el.dataset.alarm && toggle && toggle.checked) beep();
   });
   document.addEventListener("htmx:afterSettle", drawPins);
   document.addEventListener("DOMContentLoaded", function () {

@@ -222,3 +222,23 @@ def test_internal_notes_stay_internal_and_follow_ups_reach_the_reports(operator)
     updates = incident.reports.get().updates.all()
     assert [u.text for u in updates if u.kind == "joc_message"] == ["Units are on the way"]
     assert incident.version == 1  # appending text overwrites nothing
+
+
+def test_an_incident_leaving_the_open_queue_is_published_without_its_row(
+    operator, django_capture_on_commit_callbacks, settings
+):
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    from joc import live
+
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    incident = factories.IncidentFactory(status=Incident.Status.VERIFYING)
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(live.OPERATORS, channel)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.mark_unfounded(incident, incident.version, operator, "CCTV shows nothing")
+    html = async_to_sync(layer.receive)(channel)["html"]
+    assert f'id="queue-signal" hx-swap-oob="outerHTML" hidden data-incident="{incident.pk}"' in html
+    assert f'<tr id="incident-{incident.pk}"' not in html

@@ -123,6 +123,10 @@ def test_triage_publishes_to_the_operators_only_after_commit(
     # A new report leaves the version alone, so pages showing the current version hear of it.
     assert f'id="incident-{incident.pk}-v1"' in message["html"]
     assert "New report R-" in message["html"]
+    # The queue row itself travels with the event, marked new for every dashboard: nothing is
+    # fetched per dashboard.
+    assert f'<tr id="incident-{incident.pk}" class="is-new"' in message["html"]
+    assert 'hx-trigger="load"' not in message["html"]
 
 
 def test_triage_takes_a_fixed_number_of_queries(django_assert_max_num_queries):
