@@ -2,6 +2,7 @@
 
 import time
 
+from django.conf import settings
 from django.core.cache import cache
 from django.shortcuts import render
 
@@ -29,6 +30,15 @@ def allow(scope, key, spec):
 
 
 def client_address(request):
+    """The client's address. Behind `settings.TRUSTED_PROXIES` load balancers, each appending
+    to X-Forwarded-For, it is the entry the outermost trusted one added; earlier entries are
+    whatever the client chose to send, so they are never trusted."""
+    proxies = settings.TRUSTED_PROXIES
+    if proxies:
+        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = [a for a in forwarded if a]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR", "unknown")
 
 

@@ -181,6 +181,9 @@ TRIAGE_DISTANCE_KM = env.float("TRIAGE_DISTANCE_KM", default=1.0)
 TRIAGE_WINDOW_MINUTES = env.int("TRIAGE_WINDOW_MINUTES", default=120)
 
 # Rate limits (requests per window, per client address or per user).
+# How many load balancers in front of the servers append to X-Forwarded-For (0: none, use the
+# connection's address). Rate limits per client address read it.
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
 REGISTRATION_RATE_LIMIT = env.str("REGISTRATION_RATE_LIMIT", default="5/h")
 REPORT_RATE_LIMIT = env.str("REPORT_RATE_LIMIT", default="30/m")
 
