@@ -134,6 +134,11 @@ class Incident(models.Model):
         return self.status in IncidentQuerySet.OPEN_STATUSES
 
     @property
+    def last_event_id(self):
+        """The newest timeline event's id (from the prefetched timeline on the detail page)."""
+        return max((event.pk for event in self.events.all()), default=None)
+
+    @property
     def is_new_for_viewer(self):
         """On a `for_dashboard` row: not opened by the viewing operator since its last report."""
         return self.seen_at is None or self.seen_at < self.last_report_at

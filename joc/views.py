@@ -64,16 +64,28 @@ def incident_detail(request, pk):
 @permissions.operator_required
 @require_GET
 def incident_notice(request, pk):
-    """After a reconnect, an incident page asks whether its version is still the latest: it
-    gets a notice of who changed it, or its empty slot back. The operator's input stays."""
+    """After a reconnect, an incident page asks whether what it shows is still the latest (its
+    version, and its last timeline event, which new reports and notes add without a new
+    version): it gets a notice of what changed, or its empty slot back. The operator's input
+    stays."""
     incident = get_object_or_404(Incident.objects.select_related("last_changed_by"), pk=pk)
     seen = request.GET.get("seen", "")
+    last_event_id = incident.events.order_by("-pk").values_list("pk", flat=True).first()
     if seen == str(incident.version):
-        return render(request, "joc/_notice_slot.html", {"incident": incident})
+        if request.GET.get("event", "") == str(last_event_id or ""):
+            return render(
+                request,
+                "joc/_notice_slot.html",
+                {"incident": incident, "last_event_id": last_event_id},
+            )
+        news = "New reports or notes arrived while this page was offline."
+    else:
+        news = ""
     context = {
         "incident": incident,
         "notice_version": seen if seen.isdigit() else incident.version,
         "changed_by": incident.last_changed_by,
+        "news": news,
     }
     return render(request, "joc/_notice.html", context)
 

@@ -1,5 +1,7 @@
 """The dashboard, the incident page and the action views, as operators (and others) use them."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -196,7 +198,7 @@ def test_map_tiles_only_when_a_tile_server_is_configured(operator_client, settin
 def test_after_a_reconnect_an_incident_page_learns_who_changed_it(operator_client):
     incident = factories.IncidentFactory()
     url = reverse("joc:incident_notice", args=[incident.pk])
-    slot = operator_client.get(url, {"seen": 1}, **HTMX).content.decode()
+    slot = operator_client.get(url, {"seen": 1, "event": ""}, **HTMX).content.decode()
     assert 'class="notice-slot"' in slot and "Changed by" not in slot
     services.set_priority(
         incident, 1, factories.OperatorFactory(first_name="Zola", last_name="Ndlovu"), 1
@@ -205,3 +207,15 @@ def test_after_a_reconnect_an_incident_page_learns_who_changed_it(operator_clien
     assert f'id="incident-{incident.pk}-v1"' in notice
     assert "Changed by Zola Ndlovu just now: New, P1." in notice
     assert operator_client.get(url, {"seen": "junk"}).status_code == 200
+
+
+def test_after_a_reconnect_an_incident_page_learns_of_reports_that_kept_the_version(
+    operator_client, operator
+):
+    incident = factories.IncidentFactory()
+    page = operator_client.get(reverse("joc:incident", args=[incident.pk])).content.decode()
+    slot_url = re.search(r'hx-get="([^"]*/notice/[^"]*)"', page).group(1).replace("&amp;", "&")
+    assert 'class="notice-slot"' in operator_client.get(slot_url, **HTMX).content.decode()
+    services.add_note(incident, operator, "Caller says the water is dropping")  # same version
+    notice = operator_client.get(slot_url, **HTMX).content.decode()
+    assert "arrived while this page was offline" in notice
