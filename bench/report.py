@@ -39,10 +39,6 @@ def intake_rows(r):
 def push_rows(r):
     push, mem = r["push"], r["memory"]
     lat = push["latency_ms"]
-    # Each live event makes every open dashboard reload its queue over HTTP; a browser queues at
-    # most one reload behind the one in flight, so a dashboard keeps at most one process busy.
-    reload_s = r["queue_reload"]["latency_ms"].get("p50", 0) / 1000
-    busy = push["dashboards"] * min(1.0, push["achieved_rate"] * reload_s)
     kept = max(b - a for a, b in zip(mem["idle_mb"], mem["dashboards_closed_mb"], strict=True))
     return [
         (
@@ -65,12 +61,6 @@ def push_rows(r):
             push["misses"] == 0,
         ),
         ("push submission errors", push["errors"], "0", push["errors"] == 0),
-        (
-            "server processes kept busy by queue reloads",
-            f"{busy:.1f}",
-            f"<= {len(mem['idle_mb'])} processes",
-            busy <= len(mem["idle_mb"]),
-        ),
         ("RSS MB per process: idle", mem["idle_mb"], "", None),
         ("  with dashboards, before push", mem["dashboards_open_mb"], "", None),
         ("  after push", mem["after_push_mb"], "", None),
@@ -101,7 +91,7 @@ def page_rows(r):
             None,
         ),
         (
-            "queue reload (htmx partial) p50/p95/p99 ms",
+            "queue partial (filters, resync) p50/p95/p99 ms",
             ms(r["queue_reload"]["latency_ms"]),
             "",
             None,

@@ -187,7 +187,8 @@ async def measure(servers, scale, state, pids, database_url, env):
     phase("dashboard and incident pages")
     operator = state["operators"][0]
     results["dashboard_page"] = await page(servers, scale, operator, "/joc/")
-    # What every open dashboard fetches after each live event (the fragment is a reload signal).
+    # What a dashboard fetches when its filters change or its socket reconnects (live events
+    # carry the row itself).
     results["queue_reload"] = await page(servers, scale, operator, "/joc/", htmx=True)
     incident_path = f"/joc/incidents/{state['incident']}/"
     results["incident_page"] = await page(servers, scale, operator, incident_path)

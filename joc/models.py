@@ -10,6 +10,13 @@ class IncidentQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status__in=self.OPEN_STATUSES)
 
+    QUEUE_ORDER = ("priority", "-last_report_at", "-pk")
+
+    def first_in_queue(self, limit):
+        """The keys of the first `limit` incidents in queue order: a subquery, so the counts of
+        `for_dashboard` are taken for those rows only, not for every open incident."""
+        return self.order_by(*self.QUEUE_ORDER).values("pk")[:limit]
+
     def for_dashboard(self, user):
         """Queue rows: counts of reports and CWGs, whether any is life-threatening, and when
         `user` last opened each incident, in one query whatever the number of rows."""
@@ -26,7 +33,7 @@ class IncidentQuerySet(models.QuerySet):
                 ),
                 seen_at=Subquery(seen.values("seen_at")[:1]),
             )
-            .order_by("priority", "-last_report_at", "-pk")
+            .order_by(*self.QUEUE_ORDER)
         )
 
     def for_detail(self):

@@ -32,7 +32,9 @@ def dashboard(request):
     matching = filters.filter(Incident.objects.open(), request.user)
     limit = settings.DASHBOARD_QUEUE_LIMIT
     context = {
-        "incidents": matching.for_dashboard(request.user)[:limit],
+        "incidents": Incident.objects.filter(pk__in=matching.first_in_queue(limit)).for_dashboard(
+            request.user
+        ),
         "total": matching.count(),
         "limit": limit,
         "filters": filters,
