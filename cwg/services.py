@@ -91,15 +91,11 @@ def add_representative(cwg, person, actor, *, site_url):
     with transaction.atomic():
         taken = set(cwg.representatives.active().values_list("seat", flat=True))
         for seat in sorted(set(Representative.Seat.values) - taken):
-            try:
-                with transaction.atomic():
-                    rep = _seat(cwg, person, seat, active_user=cwg.status != S.PENDING)
-            except IntegrityError:
-                if not cwg.representatives.active().filter(seat=seat).exists():
-                    raise
-                continue  # someone took this seat just now: try the other one
-            _welcome(rep, site_url)
-            return rep
+            rep = _claim_seat(cwg, person, seat)
+            if rep is not None:
+                _welcome(rep, site_url)
+                return rep
+            # someone took this seat just now: try the other one
     raise RepresentativeRefused(SEATS_FULL.format(cwg=cwg))
 
 
@@ -108,15 +104,23 @@ def replace_representative(cwg, seat, person, actor, *, site_url):
     with transaction.atomic():
         for rep in cwg.representatives.active().filter(seat=seat).select_for_update():
             _end(rep, actor)
-        try:
-            with transaction.atomic():
-                rep = _seat(cwg, person, seat, active_user=cwg.status != S.PENDING)
-        except IntegrityError:
-            if not cwg.representatives.active().filter(seat=seat).exists():
-                raise
-            raise RepresentativeRefused(SEATS_FULL.format(cwg=cwg)) from None
+        rep = _claim_seat(cwg, person, seat)
+        if rep is None:
+            raise RepresentativeRefused(SEATS_FULL.format(cwg=cwg))
         _welcome(rep, site_url)
         return rep
+
+
+def _claim_seat(cwg, person, seat):
+    """Seat `person` in `seat`, or None when the database says another holds it already (the
+    loser of a race); any other integrity error is raised."""
+    try:
+        with transaction.atomic():
+            return _seat(cwg, person, seat, active_user=cwg.status != S.PENDING)
+    except IntegrityError:
+        if not cwg.representatives.active().filter(seat=seat).exists():
+            raise
+        return None
 
 
 def end_representative(rep, actor):
