@@ -4,7 +4,6 @@ from importlib.util import find_spec
 from pathlib import Path
 
 import environ
-from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -13,12 +12,10 @@ if (BASE_DIR / ".env").exists():
     environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
+# Required to serve with DEBUG off: joc/asgi.py refuses to start without it. Commands that sign
+# nothing (makemigrations, check, migrate) run without it.
 SECRET_KEY = env.str("SECRET_KEY", default="")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "SECRET_KEY must be set when DEBUG is off (export SECRET_KEY=... or DEBUG=1)."
-        )
+if not SECRET_KEY and DEBUG:
     SECRET_KEY = "django-insecure-watchline-development-only"
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
