@@ -24,7 +24,7 @@ run: install
 	@echo "Watchline is starting on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
 	@DEBUG=1 $(PY) manage.py db_worker & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	  DEBUG=1 $(VENV)/bin/daphne -b 127.0.0.1 -p $(PORT) joc.asgi:application
+	  DEBUG=1 $(VENV)/bin/daphne -b 127.0.0.1 -p $(PORT) watchline.asgi:application
 
 test: install
 	$(VENV)/bin/pytest $(PYTEST_ARGS)

@@ -107,7 +107,7 @@ def environment(database_url, redis_url, ports):
     origins = ",".join(f"http://127.0.0.1:{p}" for p in ports)
     return {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "joc.settings",
+        "DJANGO_SETTINGS_MODULE": "watchline.settings",
         "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(40),
         "SECURE_HTTPS": "0",
@@ -148,7 +148,7 @@ def daphnes(env, ports, logdir):
     logs = [Path(logdir) / f"daphne-{port}.log" for port in ports]
     procs = [
         subprocess.Popen(
-            [daphne, "-b", "127.0.0.1", "-p", str(port), "joc.asgi:application"],
+            [daphne, "-b", "127.0.0.1", "-p", str(port), "watchline.asgi:application"],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,

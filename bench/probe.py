@@ -14,7 +14,7 @@ import time
 
 import django
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "joc.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "watchline.settings")
 django.setup()
 
 from django.contrib.auth.models import User  # noqa: E402
@@ -24,9 +24,10 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from joc import permissions, references, services  # noqa: E402
+from joc import services  # noqa: E402
 from joc.models import Incident  # noqa: E402
 from reports.models import Report  # noqa: E402
+from watchline import permissions, references  # noqa: E402
 
 ROUNDS = 30
 

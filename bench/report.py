@@ -111,7 +111,7 @@ def page_rows(r):
             None,
         ),
         (
-            "report reference (joc.references) median / p95 ms",
+            "report reference (watchline.references) median / p95 ms",
             "{median_ms:.1f} / {p95_ms:.1f}".format(**probe["reference"]),
             "",
             None,

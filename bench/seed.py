@@ -15,7 +15,7 @@ from datetime import timedelta
 
 import django
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "joc.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "watchline.settings")
 django.setup()
 
 from django.conf import settings  # noqa: E402
@@ -28,9 +28,9 @@ from django.db import transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from cwg.models import CommunityWatchGroup, Representative, Ward  # noqa: E402
-from joc import permissions  # noqa: E402
 from joc.models import Incident, IncidentEvent, IncidentQuerySet, Resource  # noqa: E402
 from reports.models import Category, Report  # noqa: E402
+from watchline import permissions  # noqa: E402
 
 BATCH = 2000
 rng = random.Random(8)

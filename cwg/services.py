@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from cwg.models import CommunityWatchGroup, CWGStatusChange, Representative
 from cwg.tasks import send_set_password_email
-from joc import live, permissions, references
+from watchline import live, permissions, references
 
 S = CommunityWatchGroup.Status
 

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cwg import forms, services
 from cwg.models import CommunityWatchGroup
-from joc import permissions, ratelimit
+from watchline import permissions, ratelimit
 
 DIRECTORY_PAGE_SIZE = 50
 

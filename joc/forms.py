@@ -5,9 +5,10 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from cwg.models import Ward
-from joc import permissions, services
+from joc import services
 from joc.models import Incident, IncidentQuerySet, Resource
 from reports.models import Category
+from watchline import permissions
 
 
 class QueueFilterForm(forms.Form):

@@ -10,8 +10,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from joc import live, permissions, references
 from joc.models import Dispatch, Incident, IncidentEvent, IncidentQuerySet, IncidentView, Resource
+from reports import feedback
+from watchline import live, permissions, references
 
 S = Incident.Status
 
@@ -378,11 +379,9 @@ def report_followed_up(report, update):
 @transaction.atomic
 def post_follow_up(incident, actor, text):
     """A public message every reporting CWG sees on its report page."""
-    from reports import services as report_services
-
     _record(incident, actor, "follow_up", note=text, public=True)
     for report in incident.reports.select_related("cwg"):
-        report_services.post_joc_message(report, text, actor=actor)
+        feedback.post_joc_message(report, text, actor=actor)
     _publish(incident, news=f"Public follow-up by {_name(actor)} just now.")
     return incident
 
@@ -466,11 +465,9 @@ def _flow_to_reports(reports, incident_status, actor):
     status = REPORT_STATUS.get(incident_status)
     if status is None:
         return
-    from reports import services as report_services
-
     for report in reports:
         if report.status != status:
-            report_services.set_report_status(report, status, actor=actor)
+            feedback.set_report_status(report, status, actor=actor)
 
 
 def _name(user):

@@ -1,21 +1,12 @@
-from django.contrib import admin
-from django.urls import include, path
+from django.urls import path
 
 from joc import views
 
+app_name = "joc"
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
-    path("livez", views.livez, name="livez"),
-    path("accounts/", include("django.contrib.auth.urls")),
-    path("admin/", admin.site.urls),
-    path("joc/", include("joc.joc_urls")),
-    path("cwg/", include("cwg.urls")),
-    path("reports/", include("reports.urls")),
-    path("alerts/", include("joc.alert_urls")),
+    path("", views.dashboard, name="dashboard"),
+    path("resources/", views.resources, name="resources"),
+    path("incidents/<int:pk>/", views.incident_detail, name="incident"),
+    path("incidents/<int:pk>/notice/", views.incident_notice, name="incident_notice"),
+    path("incidents/<int:pk>/<slug:action>/", views.incident_action, name="incident_action"),
 ]
-
-handler400 = "joc.views.bad_request"
-handler403 = "joc.views.permission_denied"
-handler404 = "joc.views.page_not_found"
-handler500 = "joc.views.server_error"

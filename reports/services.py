@@ -1,5 +1,5 @@
 """Report actions: the one way in for a report (the web form now, WhatsApp later), the
-representative's follow-ups, and what the JOC tells the sender (status, public messages).
+representative's follow-ups. What the JOC tells the sender lives in `reports.feedback`.
 Each writes in one transaction and publishes to the CWG's live group on commit."""
 
 from datetime import timedelta
@@ -8,10 +8,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from joc import live, permissions, references
 from joc import services as joc_services
+from reports import feedback
 from reports import photos as photo_checks
 from reports.models import SENDER_FIELDS, Report, ReportPhoto, ReportUpdate
+from watchline import live, permissions, references
 
 CLOCK_SKEW = timedelta(minutes=10)
 
@@ -71,7 +72,7 @@ def add_follow_up(report, *, user, text, photos, client_token):
             client_token=client_token,
         )
         _store_photos(report, checked, stored, update=update)
-        _publish_changed(report)
+        feedback.publish_changed(report)
         joc_services.report_followed_up(report, update)
         return update
 
@@ -91,37 +92,6 @@ def check_photos(files):
     if errors:
         raise ValidationError({"photos": errors})
     return checked
-
-
-@transaction.atomic
-def set_report_status(report, status, *, actor=None, note=""):
-    """Change the status the sender sees, record it on the report's timeline, tell the CWG."""
-    status = Report.Status(status)
-    before = report.status
-    if status == before:
-        return report
-    Report.objects.filter(pk=report.pk).update(status=status)
-    report.status = status
-    ReportUpdate.objects.create(
-        report=report,
-        kind=ReportUpdate.Kind.STATUS,
-        author=actor,
-        text=note,
-        from_status=before,
-        to_status=status,
-    )
-    _publish_changed(report)
-    return report
-
-
-@transaction.atomic
-def post_joc_message(report, text, *, actor):
-    """A public message from the JOC on the report, shown to its CWG."""
-    update = ReportUpdate.objects.create(
-        report=report, kind=ReportUpdate.Kind.JOC_MESSAGE, author=actor, text=text
-    )
-    _publish_changed(report)
-    return update
 
 
 def _check_may_report(user, cwg):
@@ -198,11 +168,3 @@ def _store_photos(report, checked, stored, update=None):
 def _delete_files(files):
     for file in files:
         file.delete(save=False)
-
-
-def _publish_changed(report):
-    """The list row, the detail page's status and timeline, for the CWG's representatives."""
-    fresh = Report.objects.for_cwg_pages().get(pk=report.pk)
-    live.publish(
-        live.cwg_group(fresh.cwg_id), "reports/live/report_changed.html", {"report": fresh}
-    )

@@ -8,9 +8,9 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from joc import permissions, ratelimit
 from reports import forms, services
 from reports.models import Report, ReportPhoto
+from watchline import permissions, ratelimit
 
 LIST_SIZE = 50
 RATE_LIMITED = (

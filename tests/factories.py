@@ -7,9 +7,9 @@ from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
 from cwg.models import CommunityWatchGroup, Representative, Ward
-from joc import permissions
 from joc.models import Incident, Resource
 from reports.models import Category, Report
+from watchline import permissions
 
 
 class UserFactory(factory.django.DjangoModelFactory):

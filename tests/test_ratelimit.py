@@ -1,4 +1,4 @@
-from joc import ratelimit
+from watchline import ratelimit
 
 
 def test_allows_up_to_the_limit_then_refuses():

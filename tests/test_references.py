@@ -4,9 +4,9 @@ import pytest
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from joc import references
 from joc.models import Incident
 from tests import factories
+from watchline import references
 
 
 @pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""Settings come from the environment: each test loads joc.settings in a fresh interpreter."""
+"""Settings come from the environment: each test loads watchline.settings in a fresh interpreter."""
 
 import json
 import os
@@ -33,7 +33,7 @@ KNOBS = {
 
 def clean_env(**env):
     clean = {k: v for k, v in os.environ.items() if k not in KNOBS}
-    return {**clean, "DJANGO_SETTINGS_MODULE": "joc.settings", **env}
+    return {**clean, "DJANGO_SETTINGS_MODULE": "watchline.settings", **env}
 
 
 def load_settings(**env):
@@ -75,7 +75,7 @@ def test_redis_url_switches_to_channels_redis():
 
 def test_the_server_refuses_to_start_without_a_secret_key_when_debug_is_off():
     result = subprocess.run(
-        [sys.executable, "-c", "import joc.asgi"],
+        [sys.executable, "-c", "import watchline.asgi"],
         env=clean_env(SECRET_KEY=""),
         cwd=ROOT,
         capture_output=True,

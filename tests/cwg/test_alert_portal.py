@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from joc import alert_services
-from joc.models import AlertRecipient
+from alerts import services as alert_services
+from alerts.models import AlertRecipient
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ from django.test import Client
 from django.urls import reverse
 
 from cwg import services
-from joc.asgi import application
 from tests import factories
+from watchline.asgi import application
 
 
 def socket(user, cwg_id):

@@ -7,8 +7,8 @@ from django.db import IntegrityError, transaction
 
 from cwg import services
 from cwg.models import CommunityWatchGroup, CWGStatusChange, Representative
-from joc import permissions
 from tests import factories
+from watchline import permissions
 
 pytestmark = pytest.mark.django_db
 S = CommunityWatchGroup.Status

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from joc import alert_services
+from alerts import services as alert_services
 from tests import factories
 
 PHONE = {"viewport": {"width": 390, "height": 844}}

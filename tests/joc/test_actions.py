@@ -230,7 +230,7 @@ def test_an_incident_leaving_the_open_queue_is_published_without_its_row(
     from asgiref.sync import async_to_sync
     from channels.layers import get_channel_layer
 
-    from joc import live
+    from watchline import live
 
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     incident = factories.IncidentFactory(status=Incident.Status.VERIFYING)

@@ -7,8 +7,8 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from joc import services
-from joc.asgi import application
 from tests import factories
+from watchline.asgi import application
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

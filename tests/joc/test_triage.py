@@ -4,11 +4,11 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
-from joc import live
 from joc.models import Incident
 from joc.services import haversine_km, triage_report
 from reports.models import Report
 from tests import factories
+from watchline import live
 
 pytestmark = pytest.mark.django_db
 

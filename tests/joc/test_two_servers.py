@@ -54,7 +54,7 @@ def two_servers(postgres_only):
                 "127.0.0.1",
                 "-p",
                 str(port),
-                "joc.asgi:application",
+                "watchline.asgi:application",
             ],
             cwd=settings.BASE_DIR,
             env=env,

@@ -6,7 +6,7 @@ from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
-from reports import services
+from reports import feedback
 from tests import factories
 from tests.joc.test_consumers import headers
 from tests.reports.test_services import submit
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def cwg_socket(cwg, user_headers):
-    from joc.asgi import application
+    from watchline.asgi import application
 
     return WebsocketCommunicator(application, f"/ws/cwg/{cwg.pk}/", headers=user_headers)
 
@@ -49,7 +49,7 @@ def test_a_status_change_reaches_only_that_cwgs_group():
         other = cwg_socket(stranger.cwg, sockets[2])
         for communicator in (mine, theirs, other):
             assert (await communicator.connect())[0]
-        await database_sync_to_async(services.set_report_status)(
+        await database_sync_to_async(feedback.set_report_status)(
             report, "confirmed", actor=operator, note="SAPS on scene confirm it"
         )
         for communicator in (mine, theirs):
@@ -80,7 +80,7 @@ def test_a_new_report_and_a_joc_message_reach_the_other_representative():
         html = await theirs.receive_from(timeout=5)
         assert '<div hx-swap-oob="afterbegin:#my-reports">' in html
         assert report.reference in html and "Taxi &lt;rank&gt; fight" in html
-        await database_sync_to_async(services.post_joc_message)(
+        await database_sync_to_async(feedback.post_joc_message)(
             report, "Metro Police are on their way.", actor=operator
         )
         html = await theirs.receive_from(timeout=5)

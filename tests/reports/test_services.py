@@ -14,12 +14,12 @@ from django.utils import timezone
 from PIL import Image
 
 from cwg.models import CommunityWatchGroup
-from joc import live
+from reports import feedback, services
 from reports import photos as photo_checks
-from reports import services
 from reports.models import Report, ReportPhoto, ReportUpdate
 from tests import factories
 from tests.reports import images
+from watchline import live
 
 pytestmark = pytest.mark.django_db
 
@@ -150,8 +150,8 @@ def test_exif_location_is_kept_for_the_joc_and_stripped_from_the_public_copy(rep
 
 def test_status_changes_are_recorded_on_the_reports_timeline(representative, operator):
     report, _ = submit(representative)
-    services.set_report_status(report, "verifying", actor=operator, note="Calling SAPS")
-    services.set_report_status(report, "verifying", actor=operator)
+    feedback.set_report_status(report, "verifying", actor=operator, note="Calling SAPS")
+    feedback.set_report_status(report, "verifying", actor=operator)
     report.refresh_from_db()
     assert report.status == Report.Status.VERIFYING
     update = report.updates.get()
@@ -165,7 +165,7 @@ def test_status_changes_are_recorded_on_the_reports_timeline(representative, ope
 
 def test_a_joc_message_joins_the_timeline(representative, operator):
     report, _ = submit(representative)
-    services.post_joc_message(report, "Fire & Rescue are on their way.", actor=operator)
+    feedback.post_joc_message(report, "Fire & Rescue are on their way.", actor=operator)
     assert [m.text for m in Report.objects.for_cwg_pages().get().joc_messages()] == [
         "Fire & Rescue are on their way."
     ]

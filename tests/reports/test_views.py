@@ -9,7 +9,7 @@ from django.urls import reverse
 from PIL import Image
 
 from cwg.models import CommunityWatchGroup
-from reports import services
+from reports import feedback
 from reports.models import Report
 from tests import factories
 from tests.reports import images
@@ -217,7 +217,7 @@ def test_the_detail_page_costs_the_same_with_a_long_history(
 ):
     report = factories.ReportFactory(cwg=representative.cwg)
     for n in range(8):
-        services.post_joc_message(report, f"Update {n}", actor=operator)
+        feedback.post_joc_message(report, f"Update {n}", actor=operator)
     with django_assert_max_num_queries(12):
         html = rep_client.get(reverse("reports:detail", args=[report.reference])).content.decode()
     assert "Update 7" in html

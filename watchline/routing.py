@@ -1,6 +1,6 @@
 from django.urls import path
 
-from joc import consumers
+from watchline import consumers
 
 websocket_urlpatterns = [
     path("ws/dashboard/", consumers.DashboardConsumer.as_asgi()),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from joc import alert_views as views
+from alerts import views
 
 app_name = "alerts"
 urlpatterns = [

@@ -6,8 +6,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
-from joc import alert_forms, alert_services, permissions
-from joc.models import Alert, AlertRecipient, Incident
+from alerts import forms, services
+from alerts.models import Alert, AlertRecipient
+from joc.models import Incident
+from watchline import permissions
 
 LIST_LENGTH = 100
 
@@ -17,7 +19,7 @@ LIST_LENGTH = 100
 def alert_list(request):
     """Every alert; htmx requests (live signal, resync) get the rows alone."""
     template = "alerts/_rows.html" if request.htmx else "alerts/list.html"
-    alerts = alert_services.alerts_for_operators()[:LIST_LENGTH]
+    alerts = services.alerts_for_operators()[:LIST_LENGTH]
     return render(request, template, {"alerts": alerts, "list_length": LIST_LENGTH})
 
 
@@ -25,11 +27,11 @@ def alert_list(request):
 @require_http_methods(["GET", "POST"])
 def new(request):
     if request.method == "POST":
-        form = alert_forms.AlertForm(request.POST)
+        form = forms.AlertForm(request.POST)
         if "incident" in form.errors:  # a hidden field: only a forged or garbage POST
             raise BadRequest("unknown incident")
         if form.is_valid():
-            alert = alert_services.compose(request.user, **form.cleaned_data)
+            alert = services.compose(request.user, **form.cleaned_data)
             if alert.status == Alert.Status.AWAITING_APPROVAL:
                 messages.warning(request, "An emergency to all wards waits for a supervisor.")
             else:
@@ -41,11 +43,9 @@ def new(request):
         except ValueError as error:
             raise BadRequest("incident must be a number") from error
         incident = get_object_or_404(Incident.objects.select_related("category", "ward"), pk=pk)
-        form = alert_forms.AlertForm.for_incident(
-            incident, alert_services.suggested_wards(incident)
-        )
+        form = forms.AlertForm.for_incident(incident, services.suggested_wards(incident))
     else:
-        form = alert_forms.AlertForm()
+        form = forms.AlertForm()
     return render(request, "alerts/new.html", {"form": form})
 
 
@@ -57,14 +57,14 @@ def detail(request, pk):
 
 
 def _render_detail(request, pk, update_form=None):
-    alert = get_object_or_404(alert_services.alert_for_operators(), pk=pk)
+    alert = get_object_or_404(services.alert_for_operators(), pk=pk)
     if request.htmx and request.method == "GET":
         return render(request, "alerts/_status.html", {"alert": alert})
     initial = {"title": alert.title, "message": alert.message, "severity": alert.severity}
     context = {
         "alert": alert,
-        "update_form": update_form or alert_forms.UpdateForm(initial=initial),
-        "cancel_form": alert_forms.CancelForm(),
+        "update_form": update_form or forms.UpdateForm(initial=initial),
+        "cancel_form": forms.CancelForm(),
     }
     return render(request, "alerts/detail.html", context)
 
@@ -73,7 +73,7 @@ def _render_detail(request, pk, update_form=None):
 @require_POST
 def approve(request, pk):
     alert = get_object_or_404(Alert, pk=pk)
-    _attempt(request, alert_services.approve, alert, request.user, done="Approved and sent.")
+    _attempt(request, services.approve, alert, request.user, done="Approved and sent.")
     return redirect("alerts:detail", pk=pk)
 
 
@@ -81,11 +81,11 @@ def approve(request, pk):
 @require_POST
 def update(request, pk):
     alert = get_object_or_404(Alert, pk=pk)
-    form = alert_forms.UpdateForm(request.POST)
+    form = forms.UpdateForm(request.POST)
     if not form.is_valid():
         return _render_detail(request, pk, update_form=form)
     data = form.cleaned_data
-    _attempt(request, alert_services.update, alert, request.user, **data, done="Update sent.")
+    _attempt(request, services.update, alert, request.user, **data, done="Update sent.")
     return redirect("alerts:detail", pk=pk)
 
 
@@ -93,18 +93,18 @@ def update(request, pk):
 @require_POST
 def cancel(request, pk):
     alert = get_object_or_404(Alert, pk=pk)
-    form = alert_forms.CancelForm(request.POST)
+    form = forms.CancelForm(request.POST)
     if not form.is_valid():
         raise BadRequest("invalid cancellation")
     message = form.cleaned_data["message"]
-    _attempt(request, alert_services.cancel, alert, request.user, message, done="Cancelled.")
+    _attempt(request, services.cancel, alert, request.user, message, done="Cancelled.")
     return redirect("alerts:detail", pk=pk)
 
 
 def _attempt(request, action, *args, done, **kwargs):
     try:
         action(*args, **kwargs)
-    except alert_services.AlertRefused as refused:
+    except services.AlertRefused as refused:
         messages.error(request, str(refused))
     else:
         messages.success(request, done)
@@ -118,7 +118,7 @@ def _attempt(request, action, *args, done, **kwargs):
 def portal(request):
     """The active alerts at the top of the CWG portal (htmx), or as a page of their own."""
     rep = permissions.representative_of(request.user)
-    context = {"receipts": alert_services.active_receipts_for_cwg(rep.cwg_id)}
+    context = {"receipts": services.active_receipts_for_cwg(rep.cwg_id)}
     template = "alerts/_portal_list.html" if request.htmx else "alerts/portal.html"
     return render(request, template, context)
 
@@ -128,7 +128,7 @@ def portal(request):
 def past(request):
     """Every alert sent to the CWG, with the history of its versions."""
     rep = permissions.representative_of(request.user)
-    receipts = alert_services.receipts_for_cwg(rep.cwg_id).prefetch_related("alert__versions")
+    receipts = services.receipts_for_cwg(rep.cwg_id).prefetch_related("alert__versions")
     return render(request, "alerts/past.html", {"receipts": receipts})
 
 
@@ -137,17 +137,17 @@ def past(request):
 def acknowledge(request, pk):
     rep = permissions.representative_of(request.user)
     receipt = get_object_or_404(AlertRecipient, alert_id=pk, cwg_id=rep.cwg_id)
-    form = alert_forms.AcknowledgeForm(request.POST)
+    form = forms.AcknowledgeForm(request.POST)
     if not form.is_valid():
         raise BadRequest("invalid acknowledgement")
     try:
-        alert_services.acknowledge(receipt, request.user, form.cleaned_data["version"])
-    except alert_services.AlertRefused as refused:
+        services.acknowledge(receipt, request.user, form.cleaned_data["version"])
+    except services.AlertRefused as refused:
         messages.error(request, str(refused))
         return HttpResponseClientRefresh() if request.htmx else redirect("cwg:portal")
     if not request.htmx:
         messages.success(request, "Acknowledged.")
         return redirect("cwg:portal")
-    receipt = alert_services.receipts_for_cwg(rep.cwg_id).get(pk=receipt.pk)
+    receipt = services.receipts_for_cwg(rep.cwg_id).get(pk=receipt.pk)
     context = {"receipt": receipt, "alert": receipt.alert, "kind": receipt.current_kind}
     return render(request, "alerts/_banner.html", context)

@@ -6,11 +6,11 @@ from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
-from joc import alert_services
-from joc.asgi import application
-from joc.models import AlertRecipient
+from alerts import services as alert_services
+from alerts.models import AlertRecipient
 from tests import factories
 from tests.joc.test_consumers import headers
+from watchline.asgi import application
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -1,8 +1,9 @@
 from django import forms
 from django.utils import timezone
 
+from alerts.models import Alert, AlertVersion
 from cwg.models import Ward
-from joc.models import Alert, AlertVersion, Incident
+from joc.models import Incident
 
 
 class AlertForm(forms.Form):

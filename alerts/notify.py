@@ -20,11 +20,11 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_tasks import task
 
-from joc.models import AlertDelivery
+from alerts.models import AlertDelivery
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_BACKENDS = ["joc.notify.EmailBackend"]
+DEFAULT_BACKENDS = ["alerts.notify.EmailBackend"]
 MAX_ATTEMPTS = 5
 FIRST_RETRY = timedelta(minutes=1)  # then 2, 4, 8 minutes
 

@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from joc import alert_services
-from joc.models import Alert, AlertRecipient
+from alerts import services as alert_services
+from alerts.models import Alert, AlertRecipient
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ import threading
 import pytest
 from django.db import connection
 
-from joc import alert_services
-from joc.models import AlertDelivery, AlertVersion
+from alerts import services as alert_services
+from alerts.models import AlertDelivery, AlertVersion
 from tests import factories
 
 

@@ -2,16 +2,18 @@
 
 Every write is one function here (compose, approve, update, cancel, acknowledge): it writes the
 alert and its AlertVersion, delivers the version to the recipient CWGs' portals (live, on commit)
-and enqueues their notifications (joc.notify). Reads are the query functions at the end.
+and enqueues their notifications (alerts.notify). Reads are the query functions at the end.
 """
 
 from django.db import transaction
 from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 
+from alerts import notify
+from alerts.models import Alert, AlertDelivery, AlertRecipient, AlertVersion
 from cwg.models import CommunityWatchGroup, Representative, Ward
-from joc import live, notify, permissions
-from joc.models import Alert, AlertDelivery, AlertRecipient, AlertVersion, IncidentEvent
+from joc.models import IncidentEvent
+from watchline import live, permissions
 
 Kind = AlertVersion.Kind
 

@@ -4,7 +4,7 @@ import os
 
 from django.core.asgi import get_asgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "joc.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "watchline.settings")
 django_asgi_app = get_asgi_application()
 
 from django.conf import settings  # noqa: E402
@@ -22,7 +22,7 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from joc.routing import websocket_urlpatterns  # noqa: E402
+from watchline.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {

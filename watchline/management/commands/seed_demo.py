@@ -11,10 +11,10 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from cwg.models import CommunityWatchGroup, Representative, Ward
-from joc import permissions, references
 from joc.models import Resource
 from reports.models import Category
 from reports.services import submit_report
+from watchline import permissions, references
 
 PASSWORD = "watchline"
 

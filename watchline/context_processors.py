@@ -1,4 +1,4 @@
-from joc import permissions
+from watchline import permissions
 
 
 def roles(request):

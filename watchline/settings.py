@@ -12,8 +12,8 @@ if (BASE_DIR / ".env").exists():
     environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
-# Required to serve with DEBUG off: joc/asgi.py refuses to start without it. Commands that sign
-# nothing (makemigrations, check, migrate) run without it.
+# Required to serve with DEBUG off: watchline/asgi.py refuses to start without it. Commands
+# that sign nothing (makemigrations, check, migrate) run without it.
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY and DEBUG:
     SECRET_KEY = "django-insecure-watchline-development-only"
@@ -34,9 +34,11 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "phonenumber_field",
-    "joc",
+    "watchline",
     "cwg",
     "reports",
+    "joc",
+    "alerts",
 ]
 
 MIDDLEWARE = [
@@ -49,11 +51,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "joc.middleware.ContentSecurityPolicyMiddleware",
+    "watchline.middleware.ContentSecurityPolicyMiddleware",
 ]
 
-ROOT_URLCONF = "joc.urls"
-ASGI_APPLICATION = "joc.asgi.application"
+ROOT_URLCONF = "watchline.urls"
+ASGI_APPLICATION = "watchline.asgi.application"
 WSGI_APPLICATION = None
 
 TEMPLATES = [
@@ -66,7 +68,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "joc.context_processors.roles",
+                "watchline.context_processors.roles",
             ],
         },
     },

@@ -4,7 +4,7 @@ pre-rendered fragments. They never query the database per event."""
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from joc import live, permissions
+from watchline import live, permissions
 
 
 class FragmentConsumer(AsyncWebsocketConsumer):

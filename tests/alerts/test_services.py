@@ -6,9 +6,10 @@ import logging
 import pytest
 from django.core import mail
 
+from alerts import notify
+from alerts import services as alert_services
+from alerts.models import Alert, AlertDelivery, AlertRecipient, AlertVersion
 from cwg.models import CommunityWatchGroup
-from joc import alert_services, notify
-from joc.models import Alert, AlertDelivery, AlertRecipient, AlertVersion
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -231,7 +232,7 @@ class BrokenSMS(notify.NotificationBackend):
 
 @pytest.fixture
 def broken_second_channel(settings):
-    settings.ALERT_NOTIFICATION_BACKENDS = ["joc.notify.EmailBackend", f"{__name__}.BrokenSMS"]
+    settings.ALERT_NOTIFICATION_BACKENDS = ["alerts.notify.EmailBackend", f"{__name__}.BrokenSMS"]
 
 
 def test_a_failing_channel_is_retried_logged_and_blocks_nobody(
@@ -240,7 +241,7 @@ def test_a_failing_channel_is_retried_logged_and_blocks_nobody(
     first = factories.RepresentativeFactory(cwg__wards=[ward(30)], user__email="a@example.org")
     second = factories.RepresentativeFactory(cwg__wards=[ward(30)], user__email="b@example.org")
     with (
-        caplog.at_level(logging.WARNING, logger="joc.notify"),
+        caplog.at_level(logging.WARNING, logger="alerts.notify"),
         django_capture_on_commit_callbacks(execute=True),
     ):
         alert = send(operator, wards=[ward(30)])

@@ -1,0 +1,131 @@
+from django.conf import settings
+from django.db import models
+
+
+class Alert(models.Model):
+    """Verified intelligence the JOC sends out to the CWGs of the target wards."""
+
+    class Severity(models.TextChoices):
+        ADVISORY = "advisory", "Advisory"
+        WARNING = "warning", "Warning"
+        EMERGENCY = "emergency", "Emergency"
+
+    class Status(models.TextChoices):
+        AWAITING_APPROVAL = "awaiting_approval", "Awaiting supervisor approval"
+        SENT = "sent", "Sent"
+        CANCELLED = "cancelled", "Cancelled"
+
+    title = models.CharField(max_length=150)
+    message = models.TextField()
+    severity = models.CharField(max_length=12, choices=Severity.choices)
+    incident = models.ForeignKey(
+        "joc.Incident", null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts"
+    )
+    all_wards = models.BooleanField(default=False)
+    wards = models.ManyToManyField("cwg.Ward", blank=True, related_name="alerts")
+    expires_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices)
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="alerts_created"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="alerts_approved",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.title
+
+
+class AlertVersion(models.Model):
+    """Every version of an alert as it was sent: the original, corrections, the all-clear."""
+
+    class Kind(models.TextChoices):
+        ORIGINAL = "original", "Original"
+        UPDATE = "update", "Update"
+        ALL_CLEAR = "all_clear", "All clear"
+        CANCELLATION = "cancellation", "Cancellation"
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    title = models.CharField(max_length=150)
+    message = models.TextField()
+    severity = models.CharField(max_length=12, choices=Alert.Severity.choices)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["alert", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["alert", "number"], name="one_alert_version_number")
+        ]
+
+    def __str__(self):
+        return f"{self.alert} v{self.number}"
+
+
+class AlertRecipient(models.Model):
+    """One CWG targeted by an alert, and its acknowledgement."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="recipients")
+    cwg = models.ForeignKey(
+        "cwg.CommunityWatchGroup", on_delete=models.CASCADE, related_name="alert_receipts"
+    )
+    delivered_at = models.DateTimeField(auto_now_add=True)
+    acknowledged_version = models.PositiveIntegerField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["alert", "cwg"], name="one_recipient_per_cwg")
+        ]
+
+    def __str__(self):
+        return f"{self.alert} → {self.cwg}"
+
+
+class AlertDelivery(models.Model):
+    """One notification of one alert version to one person through one channel (email, later
+    WhatsApp), with its attempts: the per-recipient delivery log."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    version = models.ForeignKey(AlertVersion, on_delete=models.CASCADE, related_name="deliveries")
+    recipient = models.ForeignKey(
+        AlertRecipient, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    representative = models.ForeignKey("cwg.Representative", on_delete=models.CASCADE)
+    channel = models.CharField(max_length=20)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "alert deliveries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "representative", "channel"], name="one_delivery_per_channel"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.version} → {self.representative} by {self.channel}"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class WatchlineConfig(AppConfig):
+    name = "watchline"
+    verbose_name = "Watchline"

@@ -1,0 +1,89 @@
+"""The project's own pages: each role's home, health probes for the load balancer, and the
+error pages."""
+
+import asyncio
+import uuid
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from watchline import permissions
+
+
+@login_required
+def home(request):
+    """Each role lands on its own home."""
+    name = permissions.home_url_name(request.user)
+    if name is None:
+        return render(request, "no_role.html", status=403)
+    return redirect(name)
+
+
+def _check_database():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+
+def _check_channel_layer():
+    """Round-trip one message through the channel layer."""
+
+    async def round_trip():
+        layer = get_channel_layer()
+        channel = await layer.new_channel("healthz.")
+        token = uuid.uuid4().hex
+        await layer.send(channel, {"type": "healthz", "token": token})
+        message = await layer.receive(channel)
+        if message.get("token") != token:
+            raise RuntimeError("channel layer returned a different message")
+
+    async def bounded():
+        await asyncio.wait_for(round_trip(), timeout=3)
+
+    async_to_sync(bounded)()
+
+
+@never_cache
+@require_GET
+def livez(request):
+    """Liveness for the load balancer: the process answers. Touches nothing else."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    checks = {}
+    for name, check in (("database", _check_database), ("channel_layer", _check_channel_layer)):
+        try:
+            check()
+            checks[name] = "ok"
+        except Exception as exc:
+            checks[name] = f"error: {exc.__class__.__name__}"
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", "checks": checks},
+        status=200 if healthy else 503,
+    )
+
+
+def bad_request(request, exception=None):
+    return render(request, "errors/400.html", status=400)
+
+
+def permission_denied(request, exception=None):
+    return render(request, "errors/403.html", status=403)
+
+
+def page_not_found(request, exception=None):
+    return render(request, "errors/404.html", status=404)
+
+
+def server_error(request):
+    return render(request, "errors/500.html", status=500)
