@@ -1,5 +1,6 @@
 """Alert pages: composing and following alerts (operators), receiving them (representatives)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import BadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -8,6 +9,7 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from alerts import forms, services
 from alerts.models import Alert, AlertRecipient
+from cwg.models import Ward
 from joc.models import Incident
 from watchline import permissions
 
@@ -46,7 +48,16 @@ def new(request):
         form = forms.AlertForm.for_incident(incident, services.suggested_wards(incident))
     else:
         form = forms.AlertForm()
-    return render(request, "alerts/new.html", {"form": form})
+    uncovered = Ward.objects.without_approved_cwg()
+    context = {
+        "form": form,
+        "uncovered": uncovered,
+        "uncovered_numbers": [ward.number for ward in uncovered],
+        "map_tile_url": settings.MAP_TILE_URL,
+        "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+        "map_center": settings.MAP_CENTER,
+    }
+    return render(request, "alerts/new.html", context)
 
 
 @permissions.operator_required

@@ -183,3 +183,10 @@ class DirectoryFilterForm(forms.Form):
         if data["status"]:
             cwgs = cwgs.filter(status=data["status"])
         return cwgs
+
+
+class PointForm(forms.Form):
+    """A point in WGS 84, as the browser's geolocation gives it."""
+
+    lat = forms.FloatField(min_value=-90, max_value=90)
+    lng = forms.FloatField(min_value=-180, max_value=180)

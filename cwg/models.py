@@ -4,21 +4,43 @@ from django.db.models import Prefetch, Q
 from phonenumber_field.modelfields import PhoneNumberField
 
 
+class WardQuerySet(models.QuerySet):
+    def with_boundary(self):
+        return self.filter(boundary__isnull=False)
+
+    def without_approved_cwg(self):
+        """Wards no approved CWG covers: the city's coverage gaps."""
+        return self.exclude(cwgs__status=CommunityWatchGroup.Status.APPROVED)
+
+
 class Ward(models.Model):
-    """One of the city's electoral wards: the unit that routes reports and targets alerts."""
+    """One of the city's electoral wards: the unit that routes reports and targets alerts. Its
+    boundary comes from the city's GIS export (`manage.py import_wards`); neighbours are the
+    wards sharing a border with it."""
 
     number = models.PositiveSmallIntegerField(unique=True)
     name = models.CharField(max_length=100, blank=True)
     neighbours = models.ManyToManyField("self", blank=True, symmetrical=True)
-    # A rough centre, for the map when a report has no coordinates.
+    # A point inside the ward, for the map when a report has no coordinates.
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
+    # GeoJSON geometry (Polygon or MultiPolygon, WGS 84 lon/lat) and its [west, south, east,
+    # north] box; empty until boundaries are imported.
+    boundary = models.JSONField(null=True, blank=True, editable=False)
+    bbox = models.JSONField(null=True, blank=True, editable=False)
+    boundary_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = WardQuerySet.as_manager()
 
     class Meta:
         ordering = ["number"]
 
     def __str__(self):
-        return f"Ward {self.number}" + (f" ({self.name})" if self.name else "")
+        return self.label + (f" ({self.name})" if self.name and self.name != self.label else "")
+
+    @property
+    def label(self):
+        return f"Ward {self.number}"
 
 
 class CWGQuerySet(models.QuerySet):

@@ -8,7 +8,8 @@ from django.contrib.auth.models import Group, User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from cwg.models import CommunityWatchGroup, CWGStatusChange, Representative
+from cwg import geo
+from cwg.models import CommunityWatchGroup, CWGStatusChange, Representative, Ward
 from cwg.tasks import send_set_password_email
 from watchline import live, permissions, references
 
@@ -198,3 +199,74 @@ def _change_status(cwg, actor, allowed_from, to_status, reason):
         cwg.save(update_fields=["status", "status_reason", "status_changed_at"])
         context = {"cwg": cwg, "can_report": cwg.is_approved}
         live.publish(live.cwg_group(cwg.pk), "cwg/live/status.html", context)
+
+
+# --- Ward boundaries -------------------------------------------------------------------------
+
+
+@dataclass
+class WardImport:
+    """What an import did, by ward number: created, changed, unchanged, and the wards in the
+    database that the file does not have (left as they were)."""
+
+    created: list
+    changed: list
+    unchanged: list
+    left: list
+
+
+@transaction.atomic
+def import_ward_boundaries(shapes):
+    """Store the wards read from a boundary file (`geo.read_boundaries`): create missing wards,
+    update names, boundaries and centres in place, and set every imported ward's neighbours to
+    the wards sharing a border with it. Running it again with the same file changes nothing."""
+    stored = {w.number: w for w in Ward.objects.select_for_update().order_by("number")}
+    now = timezone.now()
+    result = WardImport([], [], [], [])
+    for shape in shapes:
+        ward = stored.get(shape.number)
+        latitude, longitude = shape.centre
+        values = {
+            "name": shape.name,
+            "boundary": shape.geojson,
+            "bbox": shape.bbox,
+            "latitude": latitude,
+            "longitude": longitude,
+        }
+        if ward is None:
+            stored[shape.number] = Ward.objects.create(
+                number=shape.number, boundary_changed_at=now, **values
+            )
+            result.created.append(shape.number)
+        elif any(getattr(ward, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(ward, name, value)
+            ward.boundary_changed_at = now
+            ward.save()
+            result.changed.append(shape.number)
+    _set_neighbours(shapes, stored, result)
+    imported = {s.number for s in shapes}
+    changed = set(result.created) | set(result.changed)
+    result.unchanged = sorted(imported - changed)
+    result.left = sorted(set(stored) - imported)
+    transaction.on_commit(geo.invalidate)
+    return result
+
+
+def _set_neighbours(shapes, stored, result):
+    wanted = {s.number: set() for s in shapes}
+    for a, b in geo.neighbour_pairs(shapes):
+        wanted[a].add(b)
+        wanted[b].add(a)
+    by_pk = {w.pk: number for number, w in stored.items()}
+    current = {number: set() for number in wanted}
+    through = Ward.neighbours.through.objects.values_list("from_ward_id", "to_ward_id")
+    for from_pk, to_pk in through:
+        if by_pk.get(from_pk) in current:
+            current[by_pk[from_pk]].add(by_pk[to_pk])
+    for number, neighbours in wanted.items():
+        if current[number] != neighbours:
+            stored[number].neighbours.set([stored[n] for n in neighbours])
+            if number not in result.created and number not in result.changed:
+                result.changed.append(number)
+    result.changed.sort()

@@ -10,4 +10,6 @@ urlpatterns = [
     path("portal/status/", views.portal_status, name="portal_status"),
     path("portal/replace/", views.replace, name="replace"),
     path("directory/", views.directory, name="directory"),
+    path("wards.geojson", views.ward_outlines, name="ward_outlines"),
+    path("wards/at/", views.ward_at, name="ward_at"),
 ]

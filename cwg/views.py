@@ -1,11 +1,12 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import condition, require_GET, require_http_methods, require_POST
 
-from cwg import forms, services
-from cwg.models import CommunityWatchGroup
+from cwg import forms, geo, services
+from cwg.models import CommunityWatchGroup, Ward
 from watchline import permissions, ratelimit
 
 DIRECTORY_PAGE_SIZE = 50
@@ -110,5 +111,45 @@ def directory(request):
     cwgs = filters.filter(CommunityWatchGroup.objects.with_people())
     page = Paginator(cwgs, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"filters": filters, "page": page}
-    template = "cwg/_directory.html" if request.htmx else "cwg/directory.html"
-    return render(request, template, context)
+    if request.htmx:
+        return render(request, "cwg/_directory.html", context)
+    context["uncovered"] = Ward.objects.without_approved_cwg()
+    return render(request, "cwg/directory.html", context)
+
+
+# --- Wards: the maps' outlines and the report form's "which ward is this point in" -----------
+
+
+def _outlines_etag(request):
+    return '"wards-{}-{}"'.format(*geo.boundaries_version())
+
+
+@permissions.role_required(permissions.can_see_wards)
+@require_GET
+@condition(etag_func=_outlines_etag)
+def ward_outlines(request):
+    """Every ward's simplified outline as a GeoJSON FeatureCollection (empty while the city's
+    boundaries are not loaded), built once per process and revalidated by its ETag."""
+    index = geo.ward_index()
+    body = index.outlines_geojson() if index else EMPTY_COLLECTION
+    response = HttpResponse(body, content_type="application/geo+json")
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+EMPTY_COLLECTION = '{"type":"FeatureCollection","features":[]}'
+
+
+@permissions.role_required(permissions.can_see_wards)
+@require_GET
+def ward_at(request):
+    """The ward containing ?lat=&lng=, as JSON: {"ward": {"id", "number", "label"}} or
+    {"ward": null, "message": ...}."""
+    form = forms.PointForm(request.GET)
+    if not form.is_valid():
+        return JsonResponse({"errors": form.errors}, status=400)
+    ward_pk = geo.ward_at(form.cleaned_data["lat"], form.cleaned_data["lng"])
+    if ward_pk is None:
+        return JsonResponse({"ward": None, "message": "This place is not inside a known ward."})
+    ward = Ward.objects.get(pk=ward_pk)
+    return JsonResponse({"ward": {"id": ward.pk, "number": ward.number, "label": str(ward)}})

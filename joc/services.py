@@ -110,14 +110,15 @@ def haversine_km(lat1, lng1, lat2, lng2):
 
 def matching_incident(report):
     """The open incident `report` corroborates, or None: same category, last report inside the
-    time window, and within the distance by coordinates when both have them, else same ward."""
+    time window, and within the distance by coordinates when both have them, else in the same
+    ward or, failing that, a neighbouring one (sharing a border)."""
     window = timedelta(minutes=settings.TRIAGE_WINDOW_MINUTES)
     candidates = Incident.objects.open().filter(
         category=report.category, last_report_at__gte=report.created_at - window
     )
     candidates = candidates.order_by("-last_report_at", "-pk")
     if report.latitude is None or report.longitude is None:
-        return candidates.filter(ward=report.ward).first()
+        return _in_ward_or_neighbour(candidates, report.ward_id)
     km = settings.TRIAGE_DISTANCE_KM
     dlat = km / 111.0
     dlng = km / (111.0 * max(math.cos(math.radians(report.latitude)), 0.01))
@@ -132,7 +133,14 @@ def matching_incident(report):
     near = [(d, i) for d, i in near if d <= km]
     if near:
         return min(near, key=lambda pair: pair[0])[1]
-    return candidates.filter(ward=report.ward, latitude__isnull=True).first()
+    return _in_ward_or_neighbour(candidates.filter(latitude__isnull=True), report.ward_id)
+
+
+def _in_ward_or_neighbour(candidates, ward_id):
+    return (
+        candidates.filter(ward=ward_id).first()
+        or candidates.filter(ward__neighbours=ward_id).first()
+    )
 
 
 @transaction.atomic

@@ -32,6 +32,13 @@ class ReportForm(forms.ModelForm):
     )
     photos = photos_field()
     client_token = forms.UUIDField(widget=forms.HiddenInput)
+    # Who set the ward: "location" (the page filled it from the coordinates) or "sender" (the
+    # representative picked it, e.g. correcting the location's ward). Empty without JavaScript.
+    ward_source = forms.ChoiceField(
+        choices=[("", ""), ("location", "location"), ("sender", "sender")],
+        required=False,
+        widget=forms.HiddenInput,
+    )
 
     class Meta:
         model = Report
@@ -48,7 +55,7 @@ class ReportForm(forms.ModelForm):
         }
         help_texts = {
             "location_text": "A street address, a corner or a landmark.",
-            "latitude": "Optional: “Use my location” fills it in.",
+            "ward": "“Use my location” fills it in; correct it if it is wrong.",
         }
 
     def __init__(self, *args, cwg, **kwargs):
@@ -61,6 +68,13 @@ class ReportForm(forms.ModelForm):
 
     def report_data(self):
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+    def ward_chosen(self):
+        """Whether the representative picked the ward themselves: then it stands even if the
+        coordinates lie in another ward. Without JavaScript, a ward changed from the form's
+        first choice counts as picked."""
+        source = self.cleaned_data.get("ward_source")
+        return source == "sender" or (not source and "ward" in self.changed_data)
 
 
 class FollowUpForm(forms.Form):

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from cwg import geo
 from joc import services as joc_services
 from reports import feedback
 from reports import photos as photo_checks
@@ -17,9 +18,13 @@ from watchline import live, permissions, references
 CLOCK_SKEW = timedelta(minutes=10)
 
 
-def submit_report(*, user, cwg, data, photos, client_token, channel=Report.Channel.WEB):
+def submit_report(
+    *, user, cwg, data, photos, client_token, channel=Report.Channel.WEB, ward_chosen=False
+):
     """Store a report and its photos in one transaction, hand it to the JOC's triage and tell
-    the CWG's representatives on commit. Returns (report, created). Idempotent on
+    the CWG's representatives on commit. Returns (report, created). A report with coordinates
+    is in the ward containing them, unless the sender picked the ward (`ward_chosen`): they
+    know better at a border. Idempotent on
     `client_token`: a resubmission (a double tap, a phone retrying) returns the report already
     stored, and of two concurrent ones the unique constraint lets one win and the other
     return the winner's report. Raises PermissionDenied or ValidationError (by field)."""
@@ -34,6 +39,8 @@ def submit_report(*, user, cwg, data, photos, client_token, channel=Report.Chann
         channel=channel,
         **{name: data.get(name) for name in SENDER_FIELDS},
     )
+    if not ward_chosen:
+        _ward_from_location(report)
     _validate(report)
     checked = check_photos(photos)
 
@@ -110,6 +117,17 @@ def _by_token(model, client_token, **owner):
     if found is not None and any(getattr(found, key) != value for key, value in owner.items()):
         raise PermissionDenied("This form was already used for another report.")
     return found
+
+
+def _ward_from_location(report):
+    """The ward containing the report's coordinates, when the city's boundaries are loaded and
+    the point lies inside one; otherwise the report keeps the ward it was given."""
+    lat, lng = report.latitude, report.longitude
+    if lat is None or lng is None or not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        return
+    ward_pk = geo.ward_at(lat, lng)
+    if ward_pk is not None:
+        report.ward_id = ward_pk
 
 
 def _validate(report):

@@ -43,6 +43,7 @@ def new(request):
                     data=form.report_data(),
                     photos=form.cleaned_data["photos"],
                     client_token=form.cleaned_data["client_token"],
+                    ward_chosen=form.ward_chosen(),
                 )
             except ValidationError as invalid:
                 form.add_error(None, invalid)

@@ -83,6 +83,11 @@ def can_view_photo(user, photo, variant):
     return variant == "public" and can_view_report(user, photo.report)
 
 
+def can_see_wards(user):
+    """Ward outlines and "which ward is this point in": the JOC floor and representatives."""
+    return is_operator(user) or is_representative(user) or is_city_admin(user)
+
+
 def can_triage(user):
     return is_operator(user)
 

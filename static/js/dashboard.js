@@ -7,15 +7,20 @@
   var map = null;
   var pins = null;
 
-  // Map: one pin per element carrying data-pin (the queue's rows, or the incident page's pin),
-  // redrawn after every swap so it stays in step with the queue. Tiles only when configured.
+  // Map: the city's ward outlines (static/js/wardmap.js) and one pin per element carrying
+  // data-pin (the queue's rows, or the incident page's pin), redrawn after every swap so it
+  // stays in step with the queue. The incident page's map marks the incident's ward.
   function setUpMap() {
     var el = document.getElementById("map");
-    if (!el || typeof L === "undefined") return;
-    map = L.map(el).setView([parseFloat(el.dataset.lat), parseFloat(el.dataset.lng)], 11);
-    if (el.dataset.tiles) {
-      L.tileLayer(el.dataset.tiles, { attribution: el.dataset.attribution || "" }).addTo(map);
-    }
+    if (!el || typeof L === "undefined" || !window.WardMap) return;
+    var created = WardMap.create(el, {
+      onReady: function (wards, layer) {
+        var own = wards[el.dataset.ward];
+        if (own) own.setStyle({ weight: 3, color: "#0b4f8a", fillOpacity: 0.15 });
+        if (!pins.getLayers().length) map.fitBounds(layer.getBounds(), { animate: false });
+      },
+    });
+    map = created.map;
     pins = L.layerGroup().addTo(map);
     drawPins();
   }
@@ -29,10 +34,15 @@
       if (isNaN(lat) || isNaN(lng)) return;
       var colour = COLOURS[row.dataset.priority] || COLOURS[3];
       var marker = L.circleMarker([lat, lng], { radius: 9, color: colour, fillColor: colour, fillOpacity: 0.7 });
+      var ward = row.dataset.wardNumber ? "Ward " + row.dataset.wardNumber : "";
+      var popup = document.createElement("div");
       var label = document.createElement(row.dataset.url ? "a" : "span");
       label.textContent = row.dataset.label;
       if (row.dataset.url) label.href = row.dataset.url;
-      marker.bindPopup(label);
+      popup.appendChild(label);
+      if (ward) popup.appendChild(document.createTextNode(" · " + ward));
+      marker.bindPopup(popup);
+      marker.bindTooltip("P" + row.dataset.priority + (ward ? " · " + ward : ""));
       marker.addTo(pins);
       bounds.push([lat, lng]);
     });
