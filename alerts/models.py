@@ -46,6 +46,12 @@ class Alert(models.Model):
     def __str__(self):
         return self.title
 
+    @property
+    def is_exercise(self):
+        """Whether the alert belongs to an exercise (drill): its CAP status is then Exercise.
+        Real alerts only, until exercises exist."""
+        return False
+
 
 class AlertVersion(models.Model):
     """Every version of an alert as it was sent: the original, corrections, the all-clear."""
@@ -129,3 +135,37 @@ class AlertDelivery(models.Model):
 
     def __str__(self):
         return f"{self.version} → {self.representative} by {self.channel}"
+
+
+class AgencyTokenQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True)
+
+
+class AgencyToken(models.Model):
+    """Another agency's key to the alert feed and CAP documents. A city admin issues it (the
+    token is shown once) and revokes it; only its SHA-256 is stored."""
+
+    agency = models.CharField(max_length=150)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    hint = models.CharField(
+        max_length=8, editable=False, help_text="The token's first characters, to recognise it."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = AgencyTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["agency", "-created_at"]
+
+    def __str__(self):
+        return f"{self.agency} ({self.hint}…)"
+
+    @property
+    def is_active(self):
+        return self.revoked_at is None

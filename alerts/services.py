@@ -5,12 +5,15 @@ alert and its AlertVersion, delivers the version to the recipient CWGs' portals 
 and enqueues their notifications (alerts.notify). Reads are the query functions at the end.
 """
 
+import hashlib
+import secrets
+
 from django.db import transaction
 from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 
 from alerts import notify
-from alerts.models import Alert, AlertDelivery, AlertRecipient, AlertVersion
+from alerts.models import AgencyToken, Alert, AlertDelivery, AlertRecipient, AlertVersion
 from cwg.models import CommunityWatchGroup, Representative, Ward
 from joc.models import IncidentEvent
 from watchline import live, permissions
@@ -216,6 +219,38 @@ def _publish_status(alert):
     alerts list."""
     alert = alert_for_operators().get(pk=alert.pk)
     live.publish(live.OPERATORS, "alerts/live/operators.html", {"alert": alert})
+
+
+# --- Agency tokens: other agencies' access to the feed and CAP documents ------------------------
+
+
+def _token_hash(raw):
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue_agency_token(agency, admin):
+    """A new token for `agency`: returns (AgencyToken, the raw token). The raw token is shown
+    once; only its hash is kept."""
+    raw = secrets.token_urlsafe(32)
+    token = AgencyToken.objects.create(
+        agency=agency, token_hash=_token_hash(raw), hint=raw[:6], created_by=admin
+    )
+    return token, raw
+
+
+def revoke_agency_tokens(tokens):
+    """Revoke tokens (a queryset); returns how many were still active."""
+    return tokens.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def agency_for_token(raw):
+    """The active AgencyToken for a raw token, or None; its last use is stamped."""
+    if not raw:
+        return None
+    token = AgencyToken.objects.active().filter(token_hash=_token_hash(raw)).first()
+    if token is not None:
+        AgencyToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return token
 
 
 # --- Reads -----------------------------------------------------------------------------------

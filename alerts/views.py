@@ -1,13 +1,18 @@
 """Alert pages: composing and following alerts (operators), receiving them (representatives)."""
 
+from functools import wraps
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import BadRequest
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
-from alerts import forms, services
+from alerts import cap, forms, services
 from alerts.models import Alert, AlertRecipient
 from cwg.models import Ward
 from joc.models import Incident
@@ -162,3 +167,65 @@ def acknowledge(request, pk):
     receipt = services.receipts_for_cwg(rep.cwg_id).get(pk=receipt.pk)
     context = {"receipt": receipt, "alert": receipt.alert, "kind": receipt.current_kind}
     return render(request, "alerts/_banner.html", context)
+
+
+# --- Other agencies: the Atom feed and CAP documents -----------------------------------------
+
+
+def agency_access(view):
+    """Operators logged in, or another agency with its token: `Authorization: Bearer <token>`,
+    or `?token=` for feed readers that take only a URL. Others get a 401 or 403."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        header = request.headers.get("Authorization", "")
+        in_query = not header.startswith("Bearer ")
+        raw = request.GET.get("token", "") if in_query else header.removeprefix("Bearer ").strip()
+        agency = services.agency_for_token(raw)
+        if not permissions.can_read_alert_feed(request.user, agency):
+            if raw or request.user.is_authenticated:
+                return HttpResponse(FEED_FORBIDDEN, status=403, content_type="text/plain")
+            response = HttpResponse(FEED_UNAUTHORIZED, status=401, content_type="text/plain")
+            response["WWW-Authenticate"] = 'Bearer realm="watchline-alerts"'
+            return response
+        request.token_in_query = raw if agency and in_query else ""
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+FEED_UNAUTHORIZED = "Log in as a JOC operator, or give your agency's token."
+FEED_FORBIDDEN = "This token is not valid (or was revoked), or this account may not read alerts."
+
+
+@require_GET
+@agency_access
+def feed(request):
+    """The Atom feed of current alerts, each linking to its current version's CAP document."""
+
+    def cap_url(alert, version):
+        url = request.build_absolute_uri(cap.cap_path(alert.pk, version.number))
+        return (
+            f"{url}?{urlencode({'token': request.token_in_query})}"
+            if request.token_in_query
+            else url
+        )
+
+    body = cap.feed(
+        cap.current_alerts(),
+        feed_url=request.build_absolute_uri(reverse("alerts:feed")),
+        cap_url=cap_url,
+    )
+    return HttpResponse(body, content_type="application/atom+xml; charset=utf-8")
+
+
+@require_GET
+@agency_access
+def cap_document(request, pk, number):
+    """One version of a sent alert as a CAP 1.2 document."""
+    alert = get_object_or_404(cap.alerts_with_versions(), pk=pk)
+    version = next((v for v in alert.versions.all() if v.number == number), None)
+    if version is None or not cap.published(alert):
+        raise Http404("No such published version of this alert.")
+    body = cap.document(alert, version)
+    return HttpResponse(body, content_type=f"{cap.CAP_CONTENT_TYPE}; charset=utf-8")

@@ -206,13 +206,15 @@ def _change_status(cwg, actor, allowed_from, to_status, reason):
 
 @dataclass
 class WardImport:
-    """What an import did, by ward number: created, changed, unchanged, and the wards in the
-    database that the file does not have (left as they were)."""
+    """What an import did, by ward number: created, changed, unchanged; the wards the file does
+    not have are left in the database (reports refer to them), and those that had a boundary
+    lose it (`unbounded`), so no point falls in a ward the city no longer has."""
 
     created: list
     changed: list
     unchanged: list
     left: list
+    unbounded: list
 
 
 @transaction.atomic
@@ -222,7 +224,7 @@ def import_ward_boundaries(shapes):
     the wards sharing a border with it. Running it again with the same file changes nothing."""
     stored = {w.number: w for w in Ward.objects.select_for_update().order_by("number")}
     now = timezone.now()
-    result = WardImport([], [], [], [])
+    result = WardImport([], [], [], [], [])
     for shape in shapes:
         ward = stored.get(shape.number)
         latitude, longitude = shape.centre
@@ -244,11 +246,19 @@ def import_ward_boundaries(shapes):
             ward.boundary_changed_at = now
             ward.save()
             result.changed.append(shape.number)
-    _set_neighbours(shapes, stored, result)
     imported = {s.number for s in shapes}
+    result.left = sorted(set(stored) - imported)
+    for number in result.left:
+        ward = stored[number]
+        if ward.boundary is not None:
+            ward.boundary = ward.bbox = None
+            ward.boundary_changed_at = now
+            ward.save(update_fields=["boundary", "bbox", "boundary_changed_at"])
+            ward.neighbours.clear()
+            result.unbounded.append(number)
+    _set_neighbours(shapes, stored, result)
     changed = set(result.created) | set(result.changed)
     result.unchanged = sorted(imported - changed)
-    result.left = sorted(set(stored) - imported)
     transaction.on_commit(geo.invalidate)
     return result
 

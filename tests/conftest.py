@@ -2,6 +2,7 @@
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -96,3 +97,17 @@ def postgres_only(db):
 
 def chromium_available():
     return os.path.exists(CHROMIUM) or shutil.which("chromium") is not None
+
+
+# Reference files beside the project (the city's ward boundaries, the CAP schema). Tests that
+# need them skip with a reason on a machine without them, and fail in CI, which always has them.
+SHARED_DIR = Path(os.environ.get("WATCHLINE_SHARED_DIR", Path(__file__).parents[2] / "shared"))
+
+
+def shared_file(relative):
+    path = SHARED_DIR / relative
+    if not path.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{path} is missing in CI: the reference files must lie beside the project")
+        pytest.skip(f"{path} not present (set WATCHLINE_SHARED_DIR to the reference files)")
+    return path

@@ -1,6 +1,7 @@
 """factory-boy factories for every model the tests build."""
 
 import datetime
+import json
 
 import factory
 from django.contrib.auth.models import Group, User
@@ -151,3 +152,50 @@ class ResourceFactory(factory.django.DjangoModelFactory):
 
 def minutes_ago(minutes):
     return timezone.now() - datetime.timedelta(minutes=minutes)
+
+
+# --- Ward boundaries: small square wards of the tests' own -----------------------------------
+
+GRID_ORIGIN = (18.40, -33.95)  # (longitude, latitude) of the grid's south-west corner
+GRID_SIZE = 0.01  # degrees: about 1 km
+
+
+def square(west, south, size=GRID_SIZE):
+    """A GeoJSON Polygon: a square `size` degrees wide, south-west corner at (west, south)."""
+    ring = [[west, south], [west + size, south], [west + size, south + size]]
+    return {"type": "Polygon", "coordinates": [[*ring, [west, south + size], [west, south]]]}
+
+
+def ward_grid(numbers=range(1, 10), columns=3):
+    """A boundary file (a GeoJSON FeatureCollection) of square wards in rows of `columns`,
+    west to east, then south to north: with 1-9, ward 5 is the middle one, sharing a border
+    with 2, 4, 6 and 8 and touching 1, 3, 7 and 9 only at a corner."""
+    west, south = GRID_ORIGIN
+    features = []
+    for i, number in enumerate(numbers):
+        row, col = divmod(i, columns)
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"ward": number, "ward_name": f"Test ward {number}"},
+                "geometry": square(west + col * GRID_SIZE, south + row * GRID_SIZE),
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def grid_point(number, numbers=range(1, 10), columns=3):
+    """(latitude, longitude) of the middle of a ward of `ward_grid`."""
+    row, col = divmod(list(numbers).index(number), columns)
+    west, south = GRID_ORIGIN
+    return south + (row + 0.5) * GRID_SIZE, west + (col + 0.5) * GRID_SIZE
+
+
+def import_ward_grid(numbers=range(1, 10), columns=3):
+    """Import `ward_grid` through the real import; returns {number: Ward}."""
+    from cwg import geo, services
+
+    text = json.dumps(ward_grid(numbers, columns))
+    shapes = geo.read_boundaries(text, number_property="ward", name_property="ward_name")
+    services.import_ward_boundaries(shapes)
+    return {w.number: w for w in Ward.objects.filter(number__in=list(numbers))}

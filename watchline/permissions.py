@@ -97,6 +97,12 @@ def can_approve_alert(user):
     return is_supervisor(user)
 
 
+def can_read_alert_feed(user, agency_token):
+    """Other agencies read the alert feed and CAP documents with an active token a city admin
+    issued; the JOC floor reads them logged in."""
+    return agency_token is not None or is_operator(user)
+
+
 def can_acknowledge_alert(user, recipient):
     """A representative acknowledges alerts sent to their own CWG only."""
     rep = representative_of(user)

@@ -1,9 +1,11 @@
 """Watchline settings. Every deployment knob comes from the environment (see .env.example)."""
 
+import re
 from importlib.util import find_spec
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -166,7 +168,14 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Watchline <watchline@localhost>")
 
-# Map tiles for the dashboard; empty means no tiles (the map still shows the pins).
+# Alerts as CAP 1.2 documents for other agencies: the sender (no spaces, commas, < or &) and
+# its human-readable name. Both are stable: agencies tell alerts apart by sender + identifier.
+CAP_SENDER = env.str("CAP_SENDER", default="joc@watchline.example")
+CAP_SENDER_NAME = env.str("CAP_SENDER_NAME", default="Joint Operations Centre")
+if re.search(r"[\s,<&]", CAP_SENDER):
+    raise ImproperlyConfigured("CAP_SENDER must not contain spaces, commas, < or &.")
+
+# Map tiles; empty means no tiles (the maps still show the wards' outlines and the pins).
 MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
 MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="")
 MAP_CENTER = (-33.93, 18.55)

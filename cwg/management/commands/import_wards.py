@@ -49,8 +49,10 @@ class Command(BaseCommand):
             if numbers:
                 self.stdout.write(f"{label}: wards {_numbers(numbers)}.")
         if result.left:
+            self.stdout.write(f"Not in the file, left in place: wards {_numbers(result.left)}.")
+        if result.unbounded:
             self.stdout.write(
-                f"Left as they were (not in the file): wards {_numbers(result.left)}."
+                f"Their old boundaries were removed: wards {_numbers(result.unbounded)}."
             )
 
 
