@@ -1,23 +1,59 @@
-// "Use my location" on the report form: fills the latitude and longitude fields from the
-// browser's geolocation. Without JavaScript the button stays hidden and the fields still work.
+// "Use my location" on the report form: fills the latitude and longitude from the browser's
+// geolocation, then the ward that contains them (asked of the server). Coordinates typed by
+// hand fill the ward the same way. Picking another ward afterwards is the representative's
+// correction, and the server keeps it (the hidden ward_source says who set the ward). Without
+// JavaScript the button stays hidden and the fields still work.
 (function () {
   "use strict";
 
+  var fieldset = document.querySelector("fieldset[data-ward-at]");
   var button = document.getElementById("use-location");
-  if (!button || !navigator.geolocation) return;
+  if (!fieldset || !button) return;
   var status = document.getElementById("location-status");
-  button.hidden = false;
+  var lat = document.getElementById("id_latitude");
+  var lng = document.getElementById("id_longitude");
+  var ward = document.getElementById("id_ward");
+  var source = document.getElementById("id_ward_source");
 
+  function fillWard(accuracy) {
+    if (!lat.value || !lng.value) return;
+    var url = fieldset.dataset.wardAt + "?" + new URLSearchParams({ lat: lat.value, lng: lng.value });
+    var suffix = accuracy ? " (accurate to about " + Math.round(accuracy) + " m)" : "";
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { return response.json(); })
+      .then(function (data) {
+        var option = data.ward && ward.querySelector("option[value='" + data.ward.id + "']");
+        if (option) {
+          ward.value = String(data.ward.id);
+          source.value = "location";
+          status.textContent = "Location added" + suffix + ": " + data.ward.label +
+            ". If that is not the right ward, choose another below.";
+        } else {
+          status.textContent = "Location added" + suffix + ". " +
+            (data.message || "Choose the ward below.");
+        }
+      })
+      .catch(function () {
+        status.textContent = "Location added" + suffix + ". Choose the ward below.";
+      });
+  }
+
+  ward.addEventListener("change", function () { source.value = "sender"; });
+  [lat, lng].forEach(function (input) {
+    input.addEventListener("change", function () { fillWard(null); });
+  });
+
+  if (!navigator.geolocation) return;
+  button.hidden = false;
   button.addEventListener("click", function () {
     status.textContent = "Finding your location…";
     button.disabled = true;
     navigator.geolocation.getCurrentPosition(
       function (position) {
-        document.getElementById("id_latitude").value = position.coords.latitude.toFixed(6);
-        document.getElementById("id_longitude").value = position.coords.longitude.toFixed(6);
-        status.textContent = "Location added (accurate to about " +
-          Math.round(position.coords.accuracy) + " m).";
+        lat.value = position.coords.latitude.toFixed(6);
+        lng.value = position.coords.longitude.toFixed(6);
         button.disabled = false;
+        fillWard(position.coords.accuracy);
       },
       function (error) {
         status.textContent = "Could not get your location (" + error.message +

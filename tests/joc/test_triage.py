@@ -80,6 +80,17 @@ def test_without_coordinates_the_same_ward_decides():
     assert triage_report(elsewhere) != ward_1
 
 
+def test_without_coordinates_a_neighbouring_wards_incident_is_joined_when_none_is_in_the_ward():
+    wards = factories.import_ward_grid()
+    middle = triage_report(report(None, ward=wards[5]))
+    # Ward 2 shares a border with 5; ward 1 touches it only at a corner.
+    assert triage_report(report(None, ward=wards[2])) == middle
+    corner = triage_report(report(None, ward=wards[1]))
+    assert corner != middle
+    # The report's own ward comes before its neighbours.
+    assert triage_report(report(None, ward=wards[1])) == corner
+
+
 def test_only_incidents_inside_the_time_window_are_joined(settings):
     settings.TRIAGE_WINDOW_MINUTES = 120
     old = triage_report(report(minutes_ago=180))
