@@ -16,10 +16,16 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+# The city's ward boundaries (a GeoJSON FeatureCollection): `make run` imports them when the
+# file is there; without it the demo keeps placeholder wards (numbers without boundaries).
+WARDS_FILE ?= ../shared/data/cape-town-wards.geojson
+
 # Serve the demo on http://127.0.0.1:$(PORT): SQLite, in-memory channel layer, one task worker.
 run: install
 	DEBUG=1 $(PY) manage.py migrate --no-input
 	DEBUG=1 $(PY) manage.py collectstatic --no-input -v0
+	@if [ -f "$(WARDS_FILE)" ]; then DEBUG=1 $(PY) manage.py import_wards "$(WARDS_FILE)"; \
+	  else echo "No ward boundaries at $(WARDS_FILE): the demo keeps placeholder wards."; fi
 	DEBUG=1 $(PY) manage.py seed_demo
 	@echo "Watchline is starting on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
 	@DEBUG=1 $(PY) manage.py db_worker & worker=$$!; \

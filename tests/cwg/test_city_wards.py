@@ -53,3 +53,19 @@ def test_neighbours_come_from_the_real_borders_and_a_second_import_changes_nothi
     out = StringIO()
     call_command("import_wards", str(shared_file("data/cape-town-wards.geojson")), stdout=out)
     assert "0 created, 0 changed, 116 unchanged" in out.getvalue()
+
+
+def test_the_demo_on_the_city_wards_files_reports_in_the_wards_of_their_coordinates(
+    city_wards, settings
+):
+    from reports.models import Report
+
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=StringIO())
+    wards = dict(Report.objects.values_list("location_text", "ward__number"))
+    # The Woodstock watch's representative reported the Sea Point flood: ward 54, not theirs.
+    assert wards == {
+        "Beach Road at the Rocklands pavilion": 54,
+        "Beach Road, Sea Point": 54,
+        "N2 bridge at Site C": 94,
+    }

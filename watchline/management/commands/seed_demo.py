@@ -18,17 +18,18 @@ from watchline import permissions, references
 
 PASSWORD = "watchline"
 
-# (CWG name, area, ward numbers, number of representatives)
+# (CWG name, area, ward numbers, number of representatives). The numbers are the City of Cape
+# Town's 2021 wards (`manage.py import_wards`, which `make run` does when the file is there).
 CWGS = [
     ("Sea Point Neighbourhood Watch", "Sea Point, from Fresnaye to Three Anchor Bay", [54], 2),
     (
         "Woodstock Community Watch",
         "Woodstock and Salt River, Victoria Road to the station",
-        [57],
+        [57, 115],
         2,
     ),
-    ("Khayelitsha Site C Safety Forum", "Site C and the N2 approach", [95, 96], 2),
-    ("Bellville CBD Watch", "Bellville CBD and the taxi rank", [9], 1),
+    ("Khayelitsha Site C Safety Forum", "Site C and the N2 approach", [93, 94], 2),
+    ("Bellville CBD Watch", "Bellville CBD and the taxi rank", [10], 1),
     ("Muizenberg Coastal Watch", "Muizenberg village and the beachfront", [64], 1),
 ]
 
@@ -163,7 +164,8 @@ class Command(BaseCommand):
             )
 
     def seed_reports(self):
-        """Sent through the real intake, so triage and corroboration happen as in production.
+        """Sent through the real intake, so triage and corroboration happen as in production
+        (with the city's boundaries imported, each report lands in the ward of its coordinates).
         Fixed client tokens make a second run return the same reports."""
         for username, slug, what, where, lat, lng, source, urgency in REPORTS:
             rep = (
