@@ -185,3 +185,14 @@ def test_a_city_admin_issues_a_token_shown_once_and_revokes_it(client, city_admi
 def test_an_operator_cannot_issue_tokens(operator_client):
     response = operator_client.get(reverse("admin:alerts_agencytoken_add"))
     assert response.status_code == 302  # to the admin's login: operators are not staff
+
+
+def test_operators_find_the_feed_and_each_versions_cap_document_on_the_alert_pages(
+    operator_client, operator
+):
+    alert = send(operator)
+    assert 'href="/alerts/feed.atom"' in operator_client.get("/alerts/").content.decode()
+    page = operator_client.get(f"/alerts/{alert.pk}/").content.decode()
+    assert f'href="{cap.cap_path(alert.pk, 1)}"' in page
+    held = send(operator, severity="emergency", all_wards=True)
+    assert "/cap/" not in operator_client.get(f"/alerts/{held.pk}/").content.decode()
