@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -158,7 +159,20 @@ class RepresentativeAdmin(admin.ModelAdmin):
 
 @admin.register(Ward)
 class WardAdmin(admin.ModelAdmin):
-    list_display = ["number", "name", "latitude", "longitude"]
+    """Boundaries come from `manage.py import_wards` (which also recomputes neighbours from
+    them); names and neighbours can be corrected here."""
+
+    list_display = ["number", "name", "has_boundary", "boundary_changed_at"]
     search_fields = ["=number", "name"]
-    fields = ["number", "name", "neighbours", "latitude", "longitude"]
+    fields = ["number", "name", "neighbours", "latitude", "longitude", "bbox"]
+    readonly_fields = ["bbox"]
     filter_horizontal = ["neighbours"]
+
+    def get_queryset(self, request):
+        # The polygons are large and not shown here.
+        has_boundary = ExpressionWrapper(Q(boundary__isnull=False), output_field=BooleanField())
+        return super().get_queryset(request).defer("boundary").annotate(has_boundary=has_boundary)
+
+    @admin.display(boolean=True, description="boundary", ordering="has_boundary")
+    def has_boundary(self, ward):
+        return ward.has_boundary

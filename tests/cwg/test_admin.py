@@ -131,3 +131,16 @@ def test_wards_are_reference_data_in_the_admin(admin_client):
     assert admin_client.get(reverse("admin:cwg_ward_changelist"), {"q": "54"}).status_code == 200
     page = admin_client.get(reverse("admin:cwg_ward_change", args=[ward.pk]))
     assert b"neighbours" in page.content.lower()
+
+
+def test_the_ward_admin_shows_which_wards_have_a_boundary_and_keeps_it_on_save(admin_client):
+    wards = factories.import_ward_grid([1, 2], columns=2)
+    listing = admin_client.get(reverse("admin:cwg_ward_changelist"), {"o": "-3"})
+    assert listing.status_code == 200
+    assert listing.content.decode().count('alt="True"') == 2
+    url = reverse("admin:cwg_ward_change", args=[wards[1].pk])
+    data = {"number": 1, "name": "Harbour", "neighbours": [wards[2].pk]}
+    assert admin_client.post(url, data).status_code == 302
+    wards[1].refresh_from_db()
+    assert wards[1].name == "Harbour"
+    assert wards[1].boundary == factories.square(18.40, -33.95)
