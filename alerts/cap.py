@@ -143,29 +143,33 @@ def _add_areas(info, alert):
         area = ET.SubElement(info, "area")
         _add(area, "areaDesc", "All wards")
         if index:
-            _add_polygons(area, index.city())
+            _add_polygons(area, index.derived("cap-city", lambda: polygons(index.city())))
         return
     for ward in alert.wards.all():
         area = ET.SubElement(info, "area")
         _add(area, "areaDesc", str(ward))
         if index and ward.boundary:
-            _add_polygons(area, index.geometry_of(ward.pk))
+            geometry = index.geometry_of(ward.pk)
+            _add_polygons(area, index.derived(f"cap-{ward.pk}", lambda g=geometry: polygons(g)))
 
 
-def _add_polygons(area, geometry):
+def _add_polygons(area, texts):
+    for text in texts:
+        _add(area, "polygon", text)
+
+
+def polygons(geometry):
+    """CAP polygons of a (Multi)Polygon: each part's outer ring as "lat,lon" pairs, first =
+    last, at most POLYGON_MAX_POINTS points (simplified step by step, as little as that
+    allows)."""
+    texts = []
     for polygon in getattr(geometry, "geoms", [geometry]):
-        _add(area, "polygon", polygon_text(polygon))
-
-
-def polygon_text(polygon):
-    """A CAP polygon: the outer ring as "lat,lon" pairs, first = last, at most
-    POLYGON_MAX_POINTS points (simplified as little as that allows)."""
-    tolerance = 0.0001
-    ring = polygon.exterior
-    while len(ring.coords) > POLYGON_MAX_POINTS:
-        ring = polygon.exterior.simplify(tolerance)
-        tolerance *= 2
-    return " ".join(f"{lat:.5f},{lon:.5f}" for lon, lat in ring.coords)
+        ring, tolerance = polygon.exterior, 0.0001
+        while len(ring.coords) > POLYGON_MAX_POINTS:
+            ring = ring.simplify(tolerance)
+            tolerance *= 1.5
+        texts.append(" ".join(f"{lat:.5f},{lon:.5f}" for lon, lat in ring.coords))
+    return texts
 
 
 def _add(parent, tag, text):

@@ -185,8 +185,14 @@ class WardIndex:
         self.names = [name for _, _, name, _ in rows]
         self.geometries = [shape(geojson) for _, _, _, geojson in rows]
         self.tree = shapely.STRtree(self.geometries)
-        self._outlines = None
-        self._city = None
+        self._derived = {}
+
+    def derived(self, key, compute):
+        """A value made from these boundaries (an outline file, CAP polygons), computed once
+        per index: a new import makes a new index."""
+        if key not in self._derived:
+            self._derived[key] = compute()
+        return self._derived[key]
 
     def ward_at(self, latitude, longitude):
         """The key of the ward containing the point (on a shared border: the lower-numbered
@@ -198,34 +204,35 @@ class WardIndex:
 
     def outlines_geojson(self):
         """A FeatureCollection of simplified ward outlines for the maps, as JSON text."""
-        if self._outlines is None:
-            features = [
-                {
-                    "type": "Feature",
-                    "id": pk,
-                    "properties": {"number": number, "name": name},
-                    "geometry": mapping(
-                        shapely.set_precision(
-                            geometry.simplify(OUTLINE_TOLERANCE), 10**-OUTLINE_DECIMALS
-                        )
-                    ),
-                }
-                for pk, number, name, geometry in zip(
-                    self.pks, self.numbers, self.names, self.geometries, strict=True
-                )
-            ]
-            collection = {"type": "FeatureCollection", "features": features}
-            self._outlines = json.dumps(collection, separators=(",", ":"))
-        return self._outlines
+        return self.derived("outlines", self._outlines)
+
+    def _outlines(self):
+        features = [
+            {
+                "type": "Feature",
+                "id": pk,
+                "properties": {"number": number, "name": name},
+                "geometry": mapping(
+                    shapely.set_precision(
+                        geometry.simplify(OUTLINE_TOLERANCE), 10**-OUTLINE_DECIMALS
+                    )
+                ),
+            }
+            for pk, number, name, geometry in zip(
+                self.pks, self.numbers, self.names, self.geometries, strict=True
+            )
+        ]
+        collection = {"type": "FeatureCollection", "features": features}
+        return json.dumps(collection, separators=(",", ":"))
 
     def geometry_of(self, pk):
         return self.geometries[self.pks.index(pk)]
 
     def city(self):
         """The union of every ward: the whole city's area."""
-        if self._city is None:
-            self._city = shapely.union_all([g.buffer(TOLERANCE) for g in self.geometries])
-        return self._city
+        return self.derived(
+            "city", lambda: shapely.union_all([g.buffer(TOLERANCE) for g in self.geometries])
+        )
 
 
 _cache = {"version": None, "index": None}
@@ -233,12 +240,13 @@ _lock = threading.Lock()
 
 
 def boundaries_version():
-    """Changes whenever stored boundaries change: their count and the latest change."""
+    """Changes whenever stored boundaries change: the number of wards and the latest boundary
+    change (every import stamps what it changes). Both come from indexes, not the polygons."""
     from django.db.models import Count, Max
 
     from cwg.models import Ward
 
-    stats = Ward.objects.with_boundary().aggregate(n=Count("pk"), at=Max("boundary_changed_at"))
+    stats = Ward.objects.aggregate(n=Count("pk"), at=Max("boundary_changed_at"))
     return (stats["n"], stats["at"].isoformat() if stats["at"] else "")
 
 
@@ -250,8 +258,10 @@ def ward_index():
         if _cache["version"] != version:
             from cwg.models import Ward
 
-            rows = Ward.objects.with_boundary().values_list("pk", "number", "name", "boundary")
-            _cache["index"] = WardIndex(list(rows)) if version[0] else None
+            rows = list(
+                Ward.objects.with_boundary().values_list("pk", "number", "name", "boundary")
+            )
+            _cache["index"] = WardIndex(rows) if rows else None
             _cache["version"] = version
         return _cache["index"]
 

@@ -28,7 +28,8 @@ class Ward(models.Model):
     # north] box; empty until boundaries are imported.
     boundary = models.JSONField(null=True, blank=True, editable=False)
     bbox = models.JSONField(null=True, blank=True, editable=False)
-    boundary_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Indexed: each process's ward index asks for the latest change (cwg.geo) on every use.
+    boundary_changed_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
 
     objects = WardQuerySet.as_manager()
 

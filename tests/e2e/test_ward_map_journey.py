@@ -69,7 +69,7 @@ def test_an_operator_targets_an_alert_by_clicking_wards_on_the_map(page, live_ur
 def test_the_dashboard_draws_the_wards_and_names_the_ward_of_a_pin(page, live_url, login):
     wards = factories.import_ward_grid()
     lat, lng = factories.grid_point(5)
-    factories.IncidentFactory(
+    incident = factories.IncidentFactory(
         ward=wards[5], latitude=lat, longitude=lng, priority=1, title="Gas leak"
     )
     factories.OperatorFactory(username="op-dash-map")
@@ -81,6 +81,10 @@ def test_the_dashboard_draws_the_wards_and_names_the_ward_of_a_pin(page, live_ur
     expect(pin).to_have_count(1)
     pin.hover()
     expect(page.get_by_role("tooltip", name="P1 · Ward 5")).to_be_visible()
+    # The incident's own page marks its ward.
+    page.goto(f"{live_url}/joc/incidents/{incident.pk}/")
+    expect(page.locator("#map path.ward-5")).to_have_attribute("stroke-width", "3", timeout=TIMEOUT)
+    expect(page.locator("#map path.ward-4")).to_have_attribute("stroke-width", "1")
 
 
 def test_use_my_location_fills_the_ward_and_the_representative_may_correct_it(
