@@ -98,3 +98,15 @@ def test_the_directory_and_the_alert_form_show_the_wards_without_an_approved_cwg
     )
     assert 3 in numbers
     assert 1 not in numbers
+
+
+def test_an_alert_about_an_incident_targets_its_ward_and_the_wards_sharing_a_border(
+    operator_client,
+):
+    wards = factories.import_ward_grid()
+    incident = factories.IncidentFactory(ward=wards[5], status="confirmed")
+    form = operator_client.get("/alerts/new/", {"incident": incident.pk}).content.decode()
+    assert "Preselected: the incident's ward and its neighbours, wards 2, 4, 5, 6, 8." in form
+    for number in (2, 4, 5, 6, 8):
+        assert f'<option value="{wards[number].pk}" selected>' in form
+    assert f'<option value="{wards[1].pk}" selected>' not in form  # only a corner
