@@ -130,7 +130,9 @@ def test_an_htmx_action_returns_the_fresh_panel(operator_client, operator):
 
 def test_without_javascript_an_action_redirects_to_the_incident(operator_client):
     incident = factories.IncidentFactory()
-    response = operator_client.post(action_url(incident, "priority"), {"version": 1, "priority": 1})
+    response = operator_client.post(
+        action_url(incident, "set_priority"), {"version": 1, "priority": 1}
+    )
     assert response.status_code == 302
     assert response.url == reverse("joc:incident", args=[incident.pk])
 
@@ -152,7 +154,7 @@ def test_bad_input_is_shown_beside_the_field_and_kept(operator_client):
         action_url(incident, "confirm"), {"version": 1, "evidence": ""}, **HTMX
     )
     assert "This field is required" in response.content.decode()
-    response = operator_client.post(action_url(incident, "note"), {"text": "x" * 5000})
+    response = operator_client.post(action_url(incident, "add_note"), {"text": "x" * 5000})
     assert response.status_code == 200
     assert "x" * 5000 in response.content.decode()
 
@@ -160,7 +162,7 @@ def test_bad_input_is_shown_beside_the_field_and_kept(operator_client):
 def test_a_refused_transition_says_why(operator_client):
     incident = factories.IncidentFactory(status="new")
     response = operator_client.post(
-        action_url(incident, "unfounded"), {"version": 1, "evidence": "old photo"}, **HTMX
+        action_url(incident, "mark_unfounded"), {"version": 1, "evidence": "old photo"}, **HTMX
     )
     assert "Cannot mark unfounded an incident that is new" in response.content.decode()
 
