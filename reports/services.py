@@ -1,6 +1,7 @@
 """Report actions: the one way in for a report (the web form, the WhatsApp line), the
-representative's follow-ups and amendments. What the JOC tells the sender lives in `reports.feedback`.
-Each writes in one transaction and publishes to the CWG's live group on commit."""
+representative's follow-ups and amendments. What the JOC tells the sender lives in
+`reports.feedback`. Each writes in one transaction and publishes to the CWG's live group on
+commit."""
 
 from datetime import timedelta
 

@@ -176,3 +176,6 @@ class DailyReply(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["sender", "kind", "day"], name="one_reply_a_day")
         ]
+
+    def __str__(self):
+        return f"{self.kind} to {self.sender} on {self.day}"
