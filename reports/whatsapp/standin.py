@@ -154,7 +154,7 @@ class StandIn:
         self.statuses = statuses
         self.sent = []
         self.media = {}
-        self.failures = []
+        self.failures = {"send": [], "media": []}
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
         self.server.daemon_threads = True
@@ -177,15 +177,21 @@ class StandIn:
     def reset(self):
         with self.lock:
             self.sent.clear()
-            self.failures.clear()
+            for queue in self.failures.values():
+                queue.clear()
 
     def add_media(self, media_id, data, mime):
         self.media[media_id] = (data, mime)
 
-    def fail_next(self, code, http_status=400, times=1, message="scripted failure"):
-        """The next `times` sends answer with this Graph error."""
+    def fail_next(self, code, http_status=400, times=1, message="scripted failure", on="send"):
+        """The next `times` sends (on="send") or media look-ups (on="media") answer with this
+        Graph error."""
         with self.lock:
-            self.failures.extend([(code, http_status, message)] * times)
+            self.failures[on].extend([(code, http_status, message)] * times)
+
+    def _failure(self, on):
+        with self.lock:
+            return self.failures[on].pop(0) if self.failures[on] else None
 
     def wait_for(self, predicate, timeout=10.0):
         """The first sent message matching `predicate`, waiting up to `timeout` seconds."""
@@ -216,9 +222,10 @@ class StandIn:
     # Called by the handler threads.
 
     def _record(self, body):
+        failure = self._failure("send")
+        if failure:
+            return None, failure
         with self.lock:
-            if self.failures:
-                return None, self.failures.pop(0)
             wamid = new_wamid("OUT")
             self.sent.append({**body, "wamid": wamid})
         if self.statuses and self.webhook_url and self.app_secret:
@@ -250,6 +257,10 @@ def _handler(standin):
             self.end_headers()
             self.wfile.write(data)
 
+        def _error(self, code, status, message):
+            error = {"message": f"(#{code}) {message}", "type": "OAuthException", "code": code}
+            return self._json(status, {"error": error})
+
         def _authorised(self):
             if self.headers.get("Authorization") == f"Bearer {standin.token}":
                 return True
@@ -267,6 +278,9 @@ def _handler(standin):
                     return self._json(200, standin.sent)
             if not self._authorised():
                 return None
+            failure = standin._failure("media") if path[0] == VERSION else None
+            if failure:
+                return self._error(*failure)
             if len(path) == 2 and path[0] == VERSION and path[1] in standin.media:
                 data, mime = standin.media[path[1]]
                 host = f"http://127.0.0.1:{standin.server.server_address[1]}"
@@ -302,9 +316,7 @@ def _handler(standin):
             body = self._body()
             wamid, failure = standin._record(body)
             if failure:
-                code, status, message = failure
-                error = {"message": f"(#{code}) {message}", "type": "OAuthException", "code": code}
-                return self._json(status, {"error": error})
+                return self._error(*failure)
             recipient = body.get("to") or body.get("recipient")
             return self._json(
                 200,
