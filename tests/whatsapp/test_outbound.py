@@ -14,7 +14,6 @@ from alerts.models import AlertDelivery, AlertRecipient
 from alerts.whatsapp import ack_id
 from reports import feedback
 from reports.models import Report
-from reports.whatsapp import outbound
 from reports.whatsapp import standin as wa
 from reports.whatsapp.models import Chat, MessageStatus, OutboundMessage
 from tests import factories
