@@ -16,7 +16,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from bench import deploy, load
+from bench import deploy, load, whatsapp
 from bench.load import Servers, bounded, client, get_ok, percentiles
 
 FORM_PATH = "/reports/new/"
@@ -307,8 +307,12 @@ def main():
         deploy.postgres_server() as pg_url,
         deploy.redis_server() as redis_url,
         deploy.bench_database(pg_url) as database_url,
+        whatsapp.standin() as line,
     ):
-        env = deploy.environment(database_url, redis_url, ports)
+        env = {
+            **deploy.environment(database_url, redis_url, ports),
+            **whatsapp.environment(line.url),
+        }
         phase(f"loading {args.scale} data into {deploy.DB_NAME}")
         deploy.manage(env, "migrate", "--no-input")
         state_file = Path(tmp) / "state.json"
@@ -329,12 +333,18 @@ def main():
         )
         state = json.loads(state_file.read_text())
         phase(f"starting two Daphne processes on ports {ports}")
-        with deploy.daphnes(env, ports, tmp) as pids:
+        with deploy.daphnes(env, ports, tmp) as pids, whatsapp.worker(env, tmp):
             servers = Servers(ports)
             if args.soak:
                 results = asyncio.run(soak(servers, scale, state, pids, args.soak, args.minute))
             else:
                 results = asyncio.run(measure(servers, scale, state, pids, database_url, env))
+                phase("WhatsApp line: webhook at a steady rate, POST to dashboard fragment")
+                results["whatsapp"] = asyncio.run(
+                    whatsapp.measure(
+                        servers, args.scale, scale.cwgs, state["operators"][0], database_url
+                    )
+                )
     results.update(
         scale={"name": args.scale, **asdict(scale)},
         machine=machine(),

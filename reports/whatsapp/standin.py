@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from reports.whatsapp.webhook import sign
+from reports.whatsapp.signature import sign
 
 VERSION = "v23.0"
 _ids = itertools.count(1)

@@ -2,7 +2,6 @@
 A delivery's signature is checked on the raw bytes before anything is parsed; a signed one is
 stored as it came and answered 200 at once; a task processes it (reports.whatsapp.inbound)."""
 
-import hashlib
 import hmac
 
 from django.conf import settings
@@ -13,20 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from reports.whatsapp import config, inbound
 from reports.whatsapp.models import Delivery
-
-SIGNATURE_PREFIX = "sha256="
-
-
-def sign(body, secret):
-    """The X-Hub-Signature-256 value of `body` (bytes) under `secret`."""
-    return SIGNATURE_PREFIX + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-def signature_valid(body, header, secret):
-    """Constant-time check of the header against the HMAC-SHA256 of the raw bytes."""
-    if not secret or not header or len(header) != len(SIGNATURE_PREFIX) + 64:
-        return False
-    return hmac.compare_digest(header.encode(), sign(body, secret).encode())
+from reports.whatsapp.signature import signature_valid
 
 
 @csrf_exempt

@@ -4,7 +4,7 @@ through WHATSAPP_API_URL, a configured line, and signed deliveries posted to the
 import pytest
 
 from reports.whatsapp import standin as wa
-from reports.whatsapp.webhook import sign
+from reports.whatsapp.signature import sign
 from tests import factories
 
 PHONE_NUMBER_ID = "106540352242922"

@@ -10,7 +10,7 @@ import pytest
 
 from reports.whatsapp import payloads
 from reports.whatsapp.models import Delivery, InboundMessage, MessageStatus
-from reports.whatsapp.webhook import sign, signature_valid
+from reports.whatsapp.signature import sign, signature_valid
 from tests.whatsapp.conftest import SECRET, post
 
 REPO = Path(__file__).resolve().parents[2]

@@ -6,7 +6,7 @@ import pytest
 
 from reports.whatsapp import standin as wa
 from reports.whatsapp.models import Delivery, InboundMessage
-from reports.whatsapp.webhook import sign, signature_valid
+from reports.whatsapp.signature import sign, signature_valid
 from tests.whatsapp.conftest import PHONE_NUMBER_ID, REP_PHONE, SECRET, VERIFY, post
 
 pytestmark = pytest.mark.django_db
