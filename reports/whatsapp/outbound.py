@@ -73,7 +73,9 @@ def choice_list(body, button, choices):
 
 
 def template(name, parameters, quick_reply=None):
-    components = [{"type": "body", "parameters": [{"type": "text", "text": p} for p in parameters]}]
+    # WhatsApp refuses template parameters with line breaks, tabs or runs of spaces.
+    flat = [" ".join(str(p).split())[:1024] for p in parameters]
+    components = [{"type": "body", "parameters": [{"type": "text", "text": p} for p in flat]}]
     if quick_reply:
         components.append(
             {
@@ -116,7 +118,7 @@ def tell_sender(update):
     if update.kind == ReportUpdate.Kind.STATUS:
         body = f"Your report {report.reference} is now: {update.to_status_label()}."
     else:
-        body = f"Message from the JOC about your report {report.reference}:\n\n{update.text}"
+        body = f"Message from the JOC about your report {report.reference}: {update.text}"
     return queue(
         to=phone_of(rep),
         message=text(body),

@@ -68,7 +68,8 @@ def test_inside_the_window_an_alert_is_free_form_with_an_acknowledge_button(
 
 def test_outside_the_window_an_alert_is_the_approved_template(line, rep, operator, capture):
     in_window(rep, hours_ago=25)
-    alert = send_alert(operator, capture)
+    # WhatsApp refuses line breaks in template parameters: they become spaces.
+    alert = send_alert(operator, capture, message="Grey Polo\n\nseen near   the station.")
     (message,) = sent_to(line)
     assert message["type"] == "template"
     template = message["template"]
