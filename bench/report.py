@@ -165,6 +165,8 @@ def whatsapp_rows(r):
 
 
 def bench_rows(r):
+    if "trivial" not in r:  # --only-whatsapp
+        return whatsapp_rows(r)
     rows = [
         ("trivial view /livez (req/s)", f"{r['trivial']['rate']:.0f}", "", None),
         ("trivial view p50/p95/p99 ms", ms(r["trivial"]["latency_ms"]), "", None),
@@ -227,7 +229,7 @@ def table(results, soak=False):
     ]
     if samples:
         print("\nerrors seen (first few):\n  " + "\n  ".join(samples[:10]))
-    if not soak:
+    if not soak and "probe" in results:
         probe = results["probe"]
         for plan in probe["reference"]["explain"] + probe["triage"]["explain"]:
             print("\nEXPLAIN " + plan["sql"][:300] + ("..." if len(plan["sql"]) > 300 else ""))

@@ -298,6 +298,7 @@ def main():
     parser.add_argument("--scale", choices=SCALES, default="full")
     parser.add_argument("--soak", type=float, default=0, help="soak seconds instead of bench")
     parser.add_argument("--minute", type=float, default=60.0, help="soak row length, seconds")
+    parser.add_argument("--only-whatsapp", action="store_true", help="the WhatsApp line alone")
     args = parser.parse_args()
     scale = SCALES[args.scale]
     started = time.monotonic()
@@ -338,7 +339,11 @@ def main():
             if args.soak:
                 results = asyncio.run(soak(servers, scale, state, pids, args.soak, args.minute))
             else:
-                results = asyncio.run(measure(servers, scale, state, pids, database_url, env))
+                results = (
+                    {}
+                    if args.only_whatsapp
+                    else asyncio.run(measure(servers, scale, state, pids, database_url, env))
+                )
                 phase("WhatsApp line: webhook at a steady rate, POST to dashboard fragment")
                 results["whatsapp"] = asyncio.run(
                     whatsapp.measure(
@@ -353,6 +358,7 @@ def main():
         wall_seconds=round(time.monotonic() - started, 1),
     )
     kind = "-soak" if args.soak else "" if args.scale == "full" else f"-{args.scale}"
+    kind += "-whatsapp" if args.only_whatsapp else ""
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"{datetime.date.today()}-{results['git_sha']}{kind}.json"
     out.write_text(json.dumps(results, indent=2))
