@@ -143,6 +143,11 @@ def acknowledge(recipient, user, version_number):
     return recipient
 
 
+def delivery_changed(delivery):
+    """A notification moved on (delivered, read, failed): the operators' alert page shows it."""
+    _publish_status(delivery.version.alert)
+
+
 def _locked(alert):
     return Alert.objects.select_for_update().get(pk=alert.pk)
 
