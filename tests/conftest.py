@@ -101,7 +101,7 @@ def chromium_available():
 
 # Reference files beside the project (the city's ward boundaries, the CAP schema). Tests that
 # need them skip with a reason on a machine without them, and fail in CI, which always has them.
-SHARED_DIR = Path(os.environ.get("WATCHLINE_SHARED_DIR", Path(__file__).parents[2] / "shared"))
+SHARED_DIR = Path(os.environ.get("WATCHLINE_SHARED", Path(__file__).parents[2] / "shared"))
 
 
 def shared_file(relative):
@@ -109,5 +109,5 @@ def shared_file(relative):
     if not path.exists():
         if os.environ.get("CI"):
             pytest.fail(f"{path} is missing in CI: the reference files must lie beside the project")
-        pytest.skip(f"{path} not present (set WATCHLINE_SHARED_DIR to the reference files)")
+        pytest.skip(f"{path} not present (set WATCHLINE_SHARED to the reference files)")
     return path

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cwg', '0002_wards'),
+        ('cwg', '0003_representative_added_by'),
     ]
 
     operations = [
