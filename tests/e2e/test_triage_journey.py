@@ -108,6 +108,7 @@ def send_report(page, live_url, description, urgency="Urgent"):
     page.get_by_label("Category").select_option(label="Fire")
     page.get_by_label("What is happening").fill(description)
     page.get_by_label("Where").fill("Corner of Main Road and Church Street")
+    page.get_by_text("Enter coordinates by hand").click()
     page.get_by_label("Latitude").fill("-33.9249")
     page.get_by_label("Longitude").fill("18.4241")
     page.get_by_label("Saw it myself").check()
