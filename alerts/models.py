@@ -21,6 +21,14 @@ class Alert(models.Model):
     incident = models.ForeignKey(
         "joc.Incident", null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts"
     )
+    # An exercise alert goes only to the exercise's CWGs and says EXERCISE first.
+    exercise = models.ForeignKey(
+        "exercises.Exercise",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="alerts",
+    )
     all_wards = models.BooleanField(default=False)
     wards = models.ManyToManyField("cwg.Ward", blank=True, related_name="alerts")
     expires_at = models.DateTimeField(null=True, blank=True)
@@ -113,6 +121,13 @@ class AlertDelivery(models.Model):
     )
     representative = models.ForeignKey("cwg.Representative", on_delete=models.CASCADE)
     channel = models.CharField(max_length=20)
+    exercise = models.ForeignKey(
+        "exercises.Exercise",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="alert_deliveries",
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)

@@ -74,6 +74,7 @@ def notify(version, recipients):
             recipient=recipient,
             representative=representative,
             channel=channel,
+            exercise_id=version.alert.exercise_id,
         )
         for recipient in recipients
         for representative in recipient.cwg.active_representatives

@@ -32,6 +32,8 @@ class ReportForm(forms.ModelForm):
     )
     photos = photos_field()
     client_token = forms.UUIDField(widget=forms.HiddenInput)
+    # An exercise inject the representative was asked to send (exercises.services).
+    inject = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     class Meta:
         model = Report

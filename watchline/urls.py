@@ -13,6 +13,7 @@ urlpatterns = [
     path("cwg/", include("cwg.urls")),
     path("reports/", include("reports.urls")),
     path("alerts/", include("alerts.urls")),
+    path("exercises/", include("exercises.urls")),
 ]
 
 handler400 = "watchline.views.bad_request"
