@@ -42,9 +42,10 @@ class ExerciseForm(forms.ModelForm):
             self.add_error("cwgs", "Choose the CWGs taking part, or every approved CWG.")
         return cleaned
 
-    def save(self, commit=True):
-        exercise = super().save(commit)
-        exercise.controllers.set(self.cleaned_data["controllers"])
+    def save(self):
+        """Save with its CWGs; its controllers are those chosen, else whoever planned it."""
+        exercise = super().save()
+        exercise.controllers.set(self.cleaned_data["controllers"] or [exercise.created_by])
         return exercise
 
 

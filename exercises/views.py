@@ -30,11 +30,8 @@ def exercise_list(request):
 def new(request):
     form = forms.ExerciseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        exercise = form.save(commit=False)
-        exercise.created_by = request.user
-        exercise.save()
-        form.save_m2m()
-        exercise.controllers.set(form.cleaned_data["controllers"] or [request.user])
+        form.instance.created_by = request.user
+        exercise = form.save()
         return redirect("exercises:detail", pk=exercise.pk)
     return render(request, "exercises/form.html", {"form": form})
 
