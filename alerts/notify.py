@@ -30,6 +30,10 @@ FIRST_RETRY = timedelta(minutes=1)  # then 2, 4, 8 minutes
 
 
 class NotificationBackend:
+    """An exercise alert (`version.alert.exercise_id`, also on each AlertDelivery) must say
+    EXERCISE before anything else in every message a backend sends, as the email templates do;
+    the recipients are already only the exercise's CWGs."""
+
     channel = ""
 
     def address(self, representative):
