@@ -80,15 +80,17 @@ def timeline(incidents, start, end):
         chart.rows.append((y, incident["reference"], x(stamps[0][1]), x(stamps[-1][1])))
         for key, moment in stamps:
             shape, colour = MARKS[key]
-            label = f"{incident['reference']} {dict(MILESTONES)[key]} {_clock(moment)}"
+            label = f"{incident['reference']} {dict(MILESTONES)[key]} {_clock(moment, True)}"
             chart.marks.append(Mark(x(moment), y, shape, colour, label))
+    seconds = span < 15 * 60
     for k in range(6):
         moment = start + (end - start) * k / 5
-        chart.ticks.append((x(moment), _clock(moment)))
-    legend_y = chart.height - 18
-    for n, (key, label) in enumerate(MILESTONES):
+        chart.ticks.append((x(moment), _clock(moment, seconds)))
+    legend_x, legend_y = LEFT, chart.height - 18
+    for key, label in MILESTONES:
         shape, colour = MARKS[key]
-        chart.legend.append(Mark(LEFT + n * 105, legend_y, shape, colour, label))
+        chart.legend.append(Mark(legend_x, legend_y, shape, colour, label))
+        legend_x += 24 + 6.5 * len(label)
     return chart
 
 
@@ -96,8 +98,8 @@ def _last(incident):
     return max(incident[key] for key, _ in MILESTONES if incident[key])
 
 
-def _clock(moment):
-    return timezone.localtime(moment).strftime("%H:%M")
+def _clock(moment, seconds=False):
+    return timezone.localtime(moment).strftime("%H:%M:%S" if seconds else "%H:%M")
 
 
 @dataclass
