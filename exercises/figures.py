@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from alerts.models import Alert, AlertRecipient
@@ -165,37 +165,35 @@ def after_action(scope, now=None):
 
 
 def _incidents(scope):
-    """Every incident in scope with its milestones, by id (one query)."""
-    # Whoever acted on it first took it in hand (acknowledged, or verified straight away).
-    first_actor = IncidentEvent.objects.filter(
-        incident=OuterRef("pk"), actor__isnull=False
-    ).order_by("pk")
-    rows = (
-        scope.incidents()
-        .annotate(handled_by=Subquery(first_actor.values("actor__username")[:1]))
-        .values(
-            "pk",
-            "reference",
-            "title",
-            "priority",
-            "status",
-            "merged_into_id",
-            "created_at",
-            "acknowledged_at",
-            "verifying_at",
-            "verified_at",
-            "first_dispatched_at",
-            "on_scene_at",
-            "resolved_at",
-            "handled_by",
-        )
-        .order_by("created_at", "pk")
+    """Every incident in scope with its milestones, by id, and who took each in hand: the
+    actor of its first event with one (two queries; a join and a group, never a lookup per
+    incident)."""
+    first_action = Min("events__pk", filter=Q(events__actor__isnull=False))
+    firsts = scope.incidents().annotate(first_action=first_action).values("first_action")
+    handlers = dict(
+        IncidentEvent.objects.filter(pk__in=firsts).values_list("incident_id", "actor__username")
+    )
+    rows = scope.incidents().values(
+        "pk",
+        "reference",
+        "title",
+        "priority",
+        "status",
+        "merged_into_id",
+        "created_at",
+        "acknowledged_at",
+        "verifying_at",
+        "verified_at",
+        "first_dispatched_at",
+        "on_scene_at",
+        "resolved_at",
     )
     incidents = {}
-    for row in rows:
+    for row in rows.order_by("created_at", "pk"):
         row["reported_at"] = row["created_at"]
         # Verifying straight away also takes the incident in hand.
         row["handled_at"] = row["acknowledged_at"] or row["verifying_at"] or row["verified_at"]
+        row["handled_by"] = handlers.get(row["pk"])
         incidents[row["pk"]] = row
     return incidents
 
