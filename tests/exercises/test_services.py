@@ -17,6 +17,7 @@ from joc.models import Dispatch, Incident, Resource
 from reports.models import Report
 from tests import factories
 from tests.exercises.helpers import acknowledge, at, clock, confirm, dispatch, fresh, send
+from tests.reports import images
 
 pytestmark = pytest.mark.django_db
 
@@ -274,3 +275,26 @@ def test_exercise_data_never_reaches_a_cwg_not_taking_part(
     client.force_login(outsider.user)
     for page in ("cwg:portal", "reports:list", "alerts:portal"):
         assert "Drill" not in client.get(reverse(page)).content.decode()
+
+
+def test_an_inject_with_a_photo_and_the_whatsapp_channel_sends_both(rep, supervisor):
+    exercise = factories.ExerciseFactory(cwgs=[rep.cwg])
+    inject = factories.InjectFactory(
+        exercise=exercise, representative=rep, channel="whatsapp", photo=images.jpeg()
+    )
+    start_now(exercise, supervisor)
+    inject.refresh_from_db()
+    assert inject.report.channel == "whatsapp"
+    [photo] = inject.report.photos.all()
+    assert photo.content_type == "image/jpeg" and photo.exif_latitude is not None
+
+
+def test_an_inject_the_intake_refuses_is_recorded_as_failed_not_retried(rep, supervisor):
+    exercise = factories.ExerciseFactory(cwgs=[rep.cwg])
+    inject = factories.InjectFactory(exercise=exercise, representative=rep)
+    rep.cwg.status = "suspended"
+    rep.cwg.save()
+    start_now(exercise, supervisor)
+    inject.refresh_from_db()
+    assert inject.report is None and "suspended" in inject.failure
+    assert services.deliver_due() == 0
