@@ -179,9 +179,9 @@ def after_action_figures(client):
             page = reverse("exercises:period_after_action")
             for name, since in (("after_action", start), ("after_action_10", None)):
                 if since is None:
-                    tenth = Incident.objects.order_by("-created_at").values("created_at")[9:10]
-                    since = timezone.localtime(tenth.get()["created_at"]) + timedelta(minutes=1)
-                    since = since.replace(second=0, microsecond=0)
+                    newest = Incident.objects.order_by("-created_at")
+                    ten = list(newest.values_list("created_at", flat=True)[:10])
+                    since = timezone.localtime(ten[-1]).replace(second=0, microsecond=0)
                 query = urlencode(
                     {"start": f"{since:%Y-%m-%dT%H:%M}", "end": f"{end:%Y-%m-%dT%H:%M}"}
                 )
