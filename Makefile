@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run worker test lint format bench bench-quick soak clean demo-exercise
+.PHONY: install run worker test lint format bench bench-quick bench-whatsapp soak clean demo-exercise
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Watchline needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -51,6 +51,10 @@ bench: install
 
 bench-quick: install
 	$(PY) -m bench.run --scale quick
+
+# The WhatsApp line alone: webhook answer time at 50 signed deliveries/s, POST to dashboard.
+bench-whatsapp: install
+	$(PY) -m bench.run --scale quick --only-whatsapp
 
 # Ten minutes of steady mixed load: errors, latency drift, memory drift.
 soak: install

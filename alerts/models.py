@@ -107,12 +107,15 @@ class AlertRecipient(models.Model):
 
 
 class AlertDelivery(models.Model):
-    """One notification of one alert version to one person through one channel (email, later
-    WhatsApp), with its attempts: the per-recipient delivery log."""
+    """One notification of one alert version to one person through one channel (email,
+    WhatsApp), with its attempts: the per-recipient delivery log. Delivered and read come from
+    channels that report them (WhatsApp's status webhooks)."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
         SENT = "sent", "Sent"
+        DELIVERED = "delivered", "Delivered"
+        READ = "read", "Read"
         FAILED = "failed", "Failed"
 
     version = models.ForeignKey(AlertVersion, on_delete=models.CASCADE, related_name="deliveries")

@@ -1,4 +1,4 @@
-"""Notifications of alert versions through the channels a CWG has (email now, WhatsApp later).
+"""Notifications of alert versions through the channels a CWG has (email, WhatsApp).
 
 A channel is a small backend class: `channel` (the name stored on each AlertDelivery), `address()`
 (where to reach a representative, or None) and `send()` (raises on failure). The backends in use
@@ -29,6 +29,11 @@ MAX_ATTEMPTS = 5
 FIRST_RETRY = timedelta(minutes=1)  # then 2, 4, 8 minutes
 
 
+class DeliveryRefused(Exception):
+    """A failure that retrying cannot fix (the channel refused this recipient or message): the
+    delivery fails at once, with the reason recorded."""
+
+
 class NotificationBackend:
     """An exercise alert (`version.alert.exercise_id`, also on each AlertDelivery) must say
     EXERCISE before anything else in every message a backend sends, as the email templates do;
@@ -41,7 +46,8 @@ class NotificationBackend:
         raise NotImplementedError
 
     def send(self, version, representative, address):
-        """Send one alert version; raise on failure (the delivery is then retried)."""
+        """Send one alert version; raise on failure (the delivery is then retried, unless the
+        exception is DeliveryRefused)."""
         raise NotImplementedError
 
 
@@ -134,7 +140,7 @@ def deliver(delivery_id):
         )
     except Exception as error:
         delivery.last_error = f"{type(error).__name__}: {error}"[:2000]
-        final = delivery.attempts >= MAX_ATTEMPTS
+        final = delivery.attempts >= MAX_ATTEMPTS or isinstance(error, DeliveryRefused)
         if final:
             delivery.status = AlertDelivery.Status.FAILED
         delivery.save(update_fields=["attempts", "last_error", "status", "updated_at"])
@@ -152,7 +158,10 @@ def deliver(delivery_id):
         if not final:
             _enqueue(delivery.pk, timezone.now() + FIRST_RETRY * 2 ** (delivery.attempts - 1))
         return delivery.status
-    delivery.status = AlertDelivery.Status.SENT
     delivery.sent_at = timezone.now()
-    delivery.save(update_fields=["attempts", "status", "sent_at", "updated_at"])
-    return delivery.status
+    delivery.save(update_fields=["attempts", "sent_at", "updated_at"])
+    # A channel that reports delivery (WhatsApp) may have moved the row on already.
+    AlertDelivery.objects.filter(pk=delivery.pk, status=AlertDelivery.Status.PENDING).update(
+        status=AlertDelivery.Status.SENT
+    )
+    return AlertDelivery.Status.SENT

@@ -159,7 +159,7 @@ def daphnes(env, ports, logdir):
     try:
         for port in ports:
             url = f"http://127.0.0.1:{port}/livez"
-            wait_for(lambda u=url: httpx.get(u).status_code == 200, f"daphne on {port}")
+            wait_for(lambda u=url: httpx.get(u).status_code == 200, f"daphne on {port}", 90)
         yield [p.pid for p in procs]
     finally:
         for p in procs:

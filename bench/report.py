@@ -145,7 +145,48 @@ def page_rows(r):
     ]
 
 
+def whatsapp_rows(r):
+    hook, board = r["whatsapp"]["webhook"], r["whatsapp"]["dashboard"]
+    return [
+        (
+            f"WhatsApp webhook: {hook['rate']}/s signed for {hook['seconds']} s",
+            f"{hook['posted']} POSTs ({hook['unique_messages']} messages), "
+            f"{hook['achieved_rate']:.1f}/s",
+            "",
+            None,
+        ),
+        (
+            "  answer p50/p95/p99 ms",
+            ms(hook["latency_ms"]),
+            "p95 <= 50",
+            p95_within(hook["latency_ms"], 50),
+        ),
+        ("  errors", hook["errors"], "0", hook["errors"] == 0),
+        (
+            "  messages lost / duplicated",
+            f"{hook['lost']} / {hook['duplicated']}",
+            "0 / 0",
+            hook["lost"] == 0 and hook["duplicated"] == 0,
+        ),
+        ("  processed by one worker in (s)", f"{hook['processed_in_s']:.1f}", "", None),
+        (
+            f"WhatsApp POST to dashboard fragment ({board['rate']}/s, one worker)",
+            ms(board["latency_ms"]),
+            "p95 <= 1000",
+            p95_within(board["latency_ms"], 1000),
+        ),
+        (
+            "  misses / errors",
+            f"{board['misses']} / {board['errors']}",
+            "0 / 0",
+            board["misses"] == 0 and board["errors"] == 0,
+        ),
+    ]
+
+
 def bench_rows(r):
+    if "trivial" not in r:  # --only-whatsapp
+        return whatsapp_rows(r)
     rows = [
         ("trivial view /livez (req/s)", f"{r['trivial']['rate']:.0f}", "", None),
         ("trivial view p50/p95/p99 ms", ms(r["trivial"]["latency_ms"]), "", None),
@@ -154,7 +195,8 @@ def bench_rows(r):
         rows.append(("intake and live push", r["intake"]["skipped"], "", False))
     else:
         rows += intake_rows(r) + push_rows(r)
-    return rows + page_rows(r)
+    rows += page_rows(r)
+    return rows + whatsapp_rows(r) if "whatsapp" in r else rows
 
 
 def soak_rows(r):
@@ -200,13 +242,14 @@ def table(results, soak=False):
         for part in (
             results.get("intake", {}),
             results.get("push", {}),
+            *results.get("whatsapp", {}).values(),
             *results.get("minutes", []),
         )
         for sample in part.get("error_samples", [])
     ]
     if samples:
         print("\nerrors seen (first few):\n  " + "\n  ".join(samples[:10]))
-    if not soak:
+    if not soak and "probe" in results:
         probe = results["probe"]
         for plan in probe["reference"]["explain"] + probe["triage"]["explain"]:
             print("\nEXPLAIN " + plan["sql"][:300] + ("..." if len(plan["sql"]) > 300 else ""))

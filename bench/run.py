@@ -16,7 +16,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from bench import deploy, load
+from bench import deploy, load, whatsapp
 from bench.load import Servers, bounded, client, get_ok, percentiles
 
 FORM_PATH = "/reports/new/"
@@ -298,6 +298,7 @@ def main():
     parser.add_argument("--scale", choices=SCALES, default="full")
     parser.add_argument("--soak", type=float, default=0, help="soak seconds instead of bench")
     parser.add_argument("--minute", type=float, default=60.0, help="soak row length, seconds")
+    parser.add_argument("--only-whatsapp", action="store_true", help="the WhatsApp line alone")
     args = parser.parse_args()
     scale = SCALES[args.scale]
     started = time.monotonic()
@@ -307,8 +308,12 @@ def main():
         deploy.postgres_server() as pg_url,
         deploy.redis_server() as redis_url,
         deploy.bench_database(pg_url) as database_url,
+        whatsapp.standin() as line,
     ):
-        env = deploy.environment(database_url, redis_url, ports)
+        env = {
+            **deploy.environment(database_url, redis_url, ports),
+            **whatsapp.environment(line.url),
+        }
         phase(f"loading {args.scale} data into {deploy.DB_NAME}")
         deploy.manage(env, "migrate", "--no-input")
         state_file = Path(tmp) / "state.json"
@@ -329,12 +334,22 @@ def main():
         )
         state = json.loads(state_file.read_text())
         phase(f"starting two Daphne processes on ports {ports}")
-        with deploy.daphnes(env, ports, tmp) as pids:
+        with deploy.daphnes(env, ports, tmp) as pids, whatsapp.worker(env, tmp):
             servers = Servers(ports)
             if args.soak:
                 results = asyncio.run(soak(servers, scale, state, pids, args.soak, args.minute))
             else:
-                results = asyncio.run(measure(servers, scale, state, pids, database_url, env))
+                results = (
+                    {}
+                    if args.only_whatsapp
+                    else asyncio.run(measure(servers, scale, state, pids, database_url, env))
+                )
+                phase("WhatsApp line: webhook at a steady rate, POST to dashboard fragment")
+                results["whatsapp"] = asyncio.run(
+                    whatsapp.measure(
+                        servers, args.scale, scale.cwgs, state["operators"][0], database_url
+                    )
+                )
     results.update(
         scale={"name": args.scale, **asdict(scale)},
         machine=machine(),
@@ -343,6 +358,7 @@ def main():
         wall_seconds=round(time.monotonic() - started, 1),
     )
     kind = "-soak" if args.soak else "" if args.scale == "full" else f"-{args.scale}"
+    kind += "-whatsapp" if args.only_whatsapp else ""
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"{datetime.date.today()}-{results['git_sha']}{kind}.json"
     out.write_text(json.dumps(results, indent=2))

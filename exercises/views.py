@@ -10,7 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from exercises import charts, escalation, figures, forms, services
+from exercises import charts, figures, forms, services
+from exercises import escalation_services as escalation
 from exercises.models import Exercise, ImprovementAction, Inject
 from exercises.templatetags.exercises import figure
 from watchline import permissions

@@ -1,10 +1,12 @@
 """What the JOC tells a report's sender: the status they see, the JOC's public messages, and
-the live update of the report on their CWG's pages. The JOC's services call these; they never
+the live update of the report on their CWG's pages (and, for a report sent on WhatsApp, a
+message back on WhatsApp). The JOC's services call these; they never
 call back into the JOC."""
 
 from django.db import transaction
 
 from reports.models import Report, ReportUpdate
+from reports.whatsapp import outbound as whatsapp
 from watchline import live
 
 
@@ -17,7 +19,7 @@ def set_report_status(report, status, *, actor=None, note=""):
         return report
     Report.objects.filter(pk=report.pk).update(status=status)
     report.status = status
-    ReportUpdate.objects.create(
+    update = ReportUpdate.objects.create(
         report=report,
         kind=ReportUpdate.Kind.STATUS,
         author=actor,
@@ -26,6 +28,7 @@ def set_report_status(report, status, *, actor=None, note=""):
         to_status=status,
     )
     publish_changed(report)
+    whatsapp.tell_sender(update)
     return report
 
 
@@ -36,6 +39,7 @@ def post_joc_message(report, text, *, actor):
         report=report, kind=ReportUpdate.Kind.JOC_MESSAGE, author=actor, text=text
     )
     publish_changed(report)
+    whatsapp.tell_sender(update)
     return update
 
 

@@ -1,6 +1,7 @@
-"""Report actions: the one way in for a report (the web form now, WhatsApp later), the
-representative's follow-ups. What the JOC tells the sender lives in `reports.feedback`.
-Each writes in one transaction and publishes to the CWG's live group on commit."""
+"""Report actions: the one way in for a report (the web form, the WhatsApp line), the
+representative's follow-ups and amendments. What the JOC tells the sender lives in
+`reports.feedback`. Each writes in one transaction and publishes to the CWG's live group on
+commit."""
 
 from datetime import timedelta
 
@@ -83,6 +84,38 @@ def add_follow_up(report, *, user, text, photos, client_token):
     return _write_once(write, ReportUpdate, client_token, report_id=report.pk)
 
 
+def amend_report(report, *, user, changes, note, client_token):
+    """The sender completes their report after sending it (the WhatsApp line asks the category,
+    the urgency, how they know, and takes a shared location): the fields in `changes` are set,
+    and `note` says so on the report's timeline and the incident's, both pushed live.
+    Idempotent on `client_token`. Returns (update, created)."""
+    if not permissions.can_follow_up(user, report):
+        raise PermissionDenied("Only a representative of the reporting CWG may amend it.")
+    if set(changes) - set(SENDER_FIELDS):
+        raise ValueError(f"not a sender's field: {set(changes) - set(SENDER_FIELDS)}")
+    existing = _by_token(ReportUpdate, client_token, report_id=report.pk)
+    if existing:
+        return existing, False
+    for name, value in changes.items():
+        setattr(report, name, value)
+    _validate(report)
+
+    def write(stored):
+        Report.objects.filter(pk=report.pk).update(updated_at=timezone.now(), **changes)
+        update = ReportUpdate.objects.create(
+            report=report,
+            kind=ReportUpdate.Kind.FOLLOW_UP,
+            author=user,
+            text=note,
+            client_token=client_token,
+        )
+        feedback.publish_changed(report)
+        joc_services.report_followed_up(report, update)
+        return update
+
+    return _write_once(write, ReportUpdate, client_token, report_id=report.pk)
+
+
 def check_photos(files):
     """Check every file (content, size, count); ValidationError listing each one refused."""
     if len(files) > photo_checks.MAX_PHOTOS:
@@ -99,8 +132,7 @@ def check_photos(files):
 
 
 def _check_may_report(user, cwg):
-    rep = permissions.representative_of(user)
-    if rep is None or rep.cwg_id != cwg.pk:
+    if not permissions.speaks_for(user, cwg.pk):
         raise PermissionDenied("Only a representative of this CWG may report for it.")
     if not permissions.can_report(user):
         raise PermissionDenied(

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "reports",
     "joc",
     "alerts",
+    "reports.whatsapp",
     "exercises",
 ]
 
@@ -189,6 +190,25 @@ ESCALATION_SWEEP_SECONDS = env.int("ESCALATION_SWEEP_SECONDS", default=30)
 TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
 REGISTRATION_RATE_LIMIT = env.str("REGISTRATION_RATE_LIMIT", default="5/h")
 REPORT_RATE_LIMIT = env.str("REPORT_RATE_LIMIT", default="30/m")
+
+# The WhatsApp line (reports.whatsapp): off unless the phone number id, access token, app
+# secret and verify token are all set. WHATSAPP_API_URL is the Graph API base with its version.
+WHATSAPP_API_URL = env.str("WHATSAPP_API_URL", default="https://graph.facebook.com/v23.0")
+WHATSAPP_PHONE_NUMBER_ID = env.str("WHATSAPP_PHONE_NUMBER_ID", default="")
+WHATSAPP_ACCESS_TOKEN = env.str("WHATSAPP_ACCESS_TOKEN", default="")
+WHATSAPP_APP_SECRET = env.str("WHATSAPP_APP_SECRET", default="")
+WHATSAPP_VERIFY_TOKEN = env.str("WHATSAPP_VERIFY_TOKEN", default="")
+# Approved message templates, for messages outside WhatsApp's 24-hour customer service window.
+WHATSAPP_ALERT_TEMPLATE = env.str("WHATSAPP_ALERT_TEMPLATE", default="watchline_alert")
+WHATSAPP_NOTICE_TEMPLATE = env.str("WHATSAPP_NOTICE_TEMPLATE", default="watchline_notice")
+WHATSAPP_TEMPLATE_LANGUAGE = env.str("WHATSAPP_TEMPLATE_LANGUAGE", default="en")
+# Messages from one representative within this many minutes join the report they opened.
+WHATSAPP_REPORT_WINDOW_MINUTES = env.int("WHATSAPP_REPORT_WINDOW_MINUTES", default=10)
+# Messages per sender before the line asks them to slow down (count/period with s, m, h or d).
+WHATSAPP_RATE_LIMIT = env.str("WHATSAPP_RATE_LIMIT", default="20/m")
+WHATSAPP_TIMEOUT_SECONDS = env.float("WHATSAPP_TIMEOUT_SECONDS", default=10.0)
+# Alert notifications: email, and WhatsApp once the line is configured.
+ALERT_NOTIFICATION_BACKENDS = ["alerts.notify.EmailBackend", "alerts.whatsapp.WhatsAppBackend"]
 
 CACHES = {
     "default": (

@@ -13,6 +13,7 @@ urlpatterns = [
     path("cwg/", include("cwg.urls")),
     path("reports/", include("reports.urls")),
     path("alerts/", include("alerts.urls")),
+    path("whatsapp/", include("reports.whatsapp.urls")),
     path("exercises/", include("exercises.urls")),
 ]
 

@@ -47,7 +47,7 @@ def live_exercises_banner():
 @register.inclusion_tag("exercises/live/escalations.html")
 def escalations_panel():
     """Incidents overdue for their priority's limits, on every dashboard."""
-    from exercises import escalation
+    from exercises import escalation_services as escalation
 
     return escalation.panel_context()
 

@@ -57,9 +57,9 @@ def acknowledge(incident, who):
     return joc.acknowledge(incident, incident.version, who)
 
 
-def start_verifying(incident, who):
+def verify(incident, who):
     incident = fresh(incident)
-    return joc.start_verifying(incident, incident.version, who, ["cctv"])
+    return joc.verify(incident, incident.version, who, ["cctv"])
 
 
 def confirm(incident, who):

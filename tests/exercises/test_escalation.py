@@ -6,7 +6,8 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from exercises import escalation, services
+from exercises import escalation_services as escalation
+from exercises import services
 from exercises.models import Escalation, StaleThreshold
 from joc.models import Incident
 from tests import factories

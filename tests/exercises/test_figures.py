@@ -20,7 +20,7 @@ from tests.exercises.helpers import (
     dispatch,
     move_unit,
     send,
-    start_verifying,
+    verify,
 )
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +58,7 @@ def operations(people):
     with clock(at(10, 2)):
         acknowledge(i1, op1)
     with clock(at(10, 5)):
-        start_verifying(i1, op1)
+        verify(i1, op1)
     with clock(at(10, 8)):
         confirm(i1, op1)
     with clock(at(10, 10)):

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from alerts import services as alert_services
 from cwg.models import Ward
-from exercises import escalation
+from exercises import escalation_services as escalation
 from joc.models import Incident
 from tests import factories
 from tests.alerts.test_consumers import cwg_socket

@@ -298,3 +298,23 @@ def test_an_inject_the_intake_refuses_is_recorded_as_failed_not_retried(rep, sup
     inject.refresh_from_db()
     assert inject.report is None and "suspended" in inject.failure
     assert services.deliver_due() == 0
+
+
+def test_whatsapp_messages_about_exercise_data_say_exercise_first(exercise, rep, supervisor):
+    from alerts.whatsapp import messages_for
+
+    start_now(exercise, supervisor)
+    incident = exercise.injects.get(number=1).report.incident
+    alert = alert_services.compose(
+        supervisor,
+        title="Flooding",
+        message="Avoid Station Road.",
+        severity="warning",
+        wards=Ward.objects.filter(number=1),
+        all_wards=False,
+        expires_at=None,
+        incident=fresh(incident),
+    )
+    free, held = messages_for(alert.versions.get())
+    assert free["interactive"]["body"]["text"].startswith("EXERCISE JOC Warning alert: Flooding")
+    assert held["template"]["components"][0]["parameters"][0]["text"] == "EXERCISE Warning alert"

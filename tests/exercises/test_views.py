@@ -204,7 +204,7 @@ def test_the_after_action_page_runs_a_constant_number_of_queries(
 ):
     incidents_for(exercise, count, operator)
     Objective.objects.create(exercise=exercise, text="Acknowledge within 2 minutes", rating="S")
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):
         response = operator_client.get(reverse("exercises:after_action", args=[exercise.pk]))
     assert len(response.context["report"].incidents) == count
     page = response.content.decode()

@@ -214,8 +214,8 @@ class Command(BaseCommand):
         return [
             (20, act("acknowledge", 1, self.operator)),
             (30, act("acknowledge", 3, self.supervisor)),
-            (40, act("start_verifying", 1, self.operator, ["cctv"])),
-            (50, act("start_verifying", 3, self.supervisor, ["field_unit"])),
+            (40, act("verify", 1, self.operator, ["cctv"])),
+            (50, act("verify", 3, self.supervisor, ["field_unit"])),
             (60, act("confirm", 1, self.operator, "CCTV shows water over the road.")),
             (75, alert),
             (80, alert_acknowledged),

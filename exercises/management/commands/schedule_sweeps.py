@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand
 
-from exercises import escalation
+from exercises import escalation_services as escalation
 
 
 class Command(BaseCommand):

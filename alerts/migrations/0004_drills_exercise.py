@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('alerts', '0002_rename_tables'),
+        ('alerts', '0003_whatsapp_delivery_statuses'),
         ('exercises', '0001_drills_exercises'),
     ]
 

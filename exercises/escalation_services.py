@@ -87,7 +87,7 @@ def sweep(now=None):
         [
             IncidentEvent(
                 incident_id=e.incident_id,
-                kind="escalated",
+                kind=IncidentEvent.Kind.ESCALATED,
                 to_value=e.get_kind_display(),
                 note=f"Limit {e.limit_minutes} min.",
             )
@@ -95,7 +95,9 @@ def sweep(now=None):
         ]
         + [
             IncidentEvent(
-                incident_id=e.incident_id, kind="escalation_cleared", note=e.get_kind_display()
+                incident_id=e.incident_id,
+                kind=IncidentEvent.Kind.ESCALATION_CLEARED,
+                note=e.get_kind_display(),
             )
             for e in cleared
         ]

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('exercises', '0001_drills_exercises'),
-        ('joc', '0005_alerts_move_to_their_app'),
+        ('joc', '0006_event_kinds'),
     ]
 
     operations = [
