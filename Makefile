@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run worker test lint format bench bench-quick bench-whatsapp soak clean
+.PHONY: install run worker test lint format bench bench-quick bench-whatsapp soak clean demo-exercise
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Watchline needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -27,10 +27,18 @@ run: install
 	@if [ -f "$(WARDS_FILE)" ]; then DEBUG=1 $(PY) manage.py import_wards "$(WARDS_FILE)"; \
 	  else echo "No ward boundaries at $(WARDS_FILE): the demo keeps placeholder wards."; fi
 	DEBUG=1 $(PY) manage.py seed_demo
+	DEBUG=1 $(PY) manage.py schedule_sweeps
 	@echo "Watchline is starting on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
 	@DEBUG=1 $(PY) manage.py db_worker & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	  DEBUG=1 $(VENV)/bin/daphne -b 127.0.0.1 -p $(PORT) watchline.asgi:application
+
+# A scripted exercise on the demo data (about 3 minutes, real time), then its after-action
+# figures; the whole report is on /exercises/ in `make run`.
+demo-exercise: install
+	DEBUG=1 $(PY) manage.py migrate --no-input
+	DEBUG=1 $(PY) manage.py seed_demo
+	DEBUG=1 TASKS_IMMEDIATE=1 $(PY) manage.py run_demo_exercise
 
 test: install
 	$(VENV)/bin/pytest $(PYTEST_ARGS)

@@ -21,6 +21,14 @@ class Alert(models.Model):
     incident = models.ForeignKey(
         "joc.Incident", null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts"
     )
+    # An exercise alert goes only to the exercise's CWGs and says EXERCISE first.
+    exercise = models.ForeignKey(
+        "exercises.Exercise",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="alerts",
+    )
     all_wards = models.BooleanField(default=False)
     wards = models.ManyToManyField("cwg.Ward", blank=True, related_name="alerts")
     expires_at = models.DateTimeField(null=True, blank=True)
@@ -48,9 +56,8 @@ class Alert(models.Model):
 
     @property
     def is_exercise(self):
-        """Whether the alert belongs to an exercise (drill): its CAP status is then Exercise.
-        Real alerts only, until exercises exist."""
-        return False
+        """Whether the alert belongs to an exercise (drill): its CAP status is then Exercise."""
+        return self.exercise_id is not None
 
 
 class AlertVersion(models.Model):
@@ -122,6 +129,13 @@ class AlertDelivery(models.Model):
     )
     representative = models.ForeignKey("cwg.Representative", on_delete=models.CASCADE)
     channel = models.CharField(max_length=20)
+    exercise = models.ForeignKey(
+        "exercises.Exercise",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="alert_deliveries",
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)

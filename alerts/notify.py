@@ -35,6 +35,10 @@ class DeliveryRefused(Exception):
 
 
 class NotificationBackend:
+    """An exercise alert (`version.alert.exercise_id`, also on each AlertDelivery) must say
+    EXERCISE before anything else in every message a backend sends, as the email templates do;
+    the recipients are already only the exercise's CWGs."""
+
     channel = ""
 
     def address(self, representative):
@@ -80,6 +84,7 @@ def notify(version, recipients):
             recipient=recipient,
             representative=representative,
             channel=channel,
+            exercise_id=version.alert.exercise_id,
         )
         for recipient in recipients
         for representative in recipient.cwg.active_representatives

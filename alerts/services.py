@@ -35,8 +35,11 @@ def needs_approval(severity, all_wards, user):
 
 
 def target_cwgs(alert):
-    """The approved CWGs covering a target ward of `alert` (every approved CWG for all wards)."""
+    """The approved CWGs covering a target ward of `alert` (every approved CWG for all wards);
+    an exercise alert reaches only the CWGs taking part in its exercise."""
     cwgs = CommunityWatchGroup.objects.approved()
+    if alert.exercise_id:
+        cwgs = cwgs.filter(pk__in=alert.exercise.participants().values("pk"))
     return cwgs if alert.all_wards else cwgs.covering(alert.wards.all())
 
 
@@ -54,6 +57,8 @@ def compose(user, *, title, message, severity, wards, all_wards, expires_at, inc
         message=message,
         severity=severity,
         incident=incident,
+        # An alert about an exercise incident belongs to that exercise.
+        exercise_id=incident.exercise_id if incident else None,
         all_wards=all_wards,
         expires_at=expires_at,
         status=Alert.Status.AWAITING_APPROVAL if held else Alert.Status.SENT,

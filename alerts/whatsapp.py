@@ -30,16 +30,18 @@ def messages_for(version):
     """(free-form message, template) for one alert version."""
     alert = version.alert
     severity = alert.get_severity_display()
+    # An exercise alert says EXERCISE before anything else, as every message about it does.
+    exercise = "EXERCISE " if alert.exercise_id else ""
     if version.kind == AlertVersion.Kind.CANCELLATION:
-        body = f"Withdrawn: {version.title}\n\n{version.message}"
+        body = f"{exercise}Withdrawn: {version.title}\n\n{version.message}"
         notice = outbound.template(settings.WHATSAPP_NOTICE_TEMPLATE, [version.title, body])
         return outbound.text(body), notice
     label = {"update": "Update", "all_clear": "All clear"}.get(version.kind, f"{severity} alert")
-    body = f"JOC {label}: {version.title}\n\n{version.message}"
+    body = f"{exercise}JOC {label}: {version.title}\n\n{version.message}"
     free = outbound.buttons(body, [(ack_id(version), "Acknowledge")])
     held = outbound.template(
         settings.WHATSAPP_ALERT_TEMPLATE,
-        [label, version.title, version.message],
+        [f"{exercise}{label}", version.title, version.message],
         quick_reply=ack_id(version),
     )
     return free, held

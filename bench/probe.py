@@ -1,7 +1,7 @@
 """Measurements made inside Django, in a process of their own against the loaded bench database
 (the servers stay free of benchmark hooks): the query count of the dashboard and of an incident
 page, with the full volume and with 10 open incidents; a report's reference and its triage
-matching, with their EXPLAIN.
+matching, with their EXPLAIN; the after-action figures and page over every incident.
 
     python -m bench.probe --incident 123     (prints JSON; changes nothing it does not roll back)
 """
@@ -11,6 +11,8 @@ import json
 import os
 import statistics
 import time
+from datetime import timedelta
+from urllib.parse import urlencode
 
 import django
 
@@ -19,11 +21,13 @@ django.setup()
 
 from django.contrib.auth.models import User  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
+from django.db.models import F, Max, Min  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from exercises import figures as after_action  # noqa: E402
 from joc import services  # noqa: E402
 from joc.models import Incident  # noqa: E402
 from reports.models import Report  # noqa: E402
@@ -148,6 +152,46 @@ def report_writes(near):
     }
 
 
+def after_action_figures(client):
+    """The after-action figures for a period holding every incident, and its page with that
+    period and with a period of 10 incidents, each incident given milestones first (rolled
+    back afterwards)."""
+    figures = {}
+    try:
+        with transaction.atomic():
+            Incident.objects.update(
+                acknowledged_at=F("created_at") + timedelta(minutes=2),
+                verifying_at=F("created_at") + timedelta(minutes=3),
+                verified_at=F("created_at") + timedelta(minutes=9),
+            )
+            span = Incident.objects.aggregate(start=Min("created_at"), end=Max("created_at"))
+            start = timezone.localtime(span["start"]).replace(second=0, microsecond=0)
+            end = timezone.localtime(span["end"]).replace(second=0, microsecond=0)
+            end += timedelta(minutes=1)
+            scope = after_action.Scope.period(start, end)
+            times = []
+            for _ in range(5):
+                began = time.perf_counter()
+                report = after_action.after_action(scope)
+                times.append(time.perf_counter() - began)
+            figures["after_action_incidents"] = len(report.incidents)
+            figures["after_action_figures_ms"] = statistics.median(times) * 1000
+            page = reverse("exercises:period_after_action")
+            for name, since in (("after_action", start), ("after_action_10", None)):
+                if since is None:
+                    newest = Incident.objects.order_by("-created_at")
+                    ten = list(newest.values_list("created_at", flat=True)[:10])
+                    since = timezone.localtime(ten[-1]).replace(second=0, microsecond=0)
+                query = urlencode(
+                    {"start": f"{since:%Y-%m-%dT%H:%M}", "end": f"{end:%Y-%m-%dT%H:%M}"}
+                )
+                figures[f"{name}_queries"] = queries(client, f"{page}?{query}", figures, name)
+            raise Rollback
+    except Rollback:
+        pass
+    return figures
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--incident", type=int, required=True)
@@ -157,6 +201,7 @@ def main():
     client.force_login(operator)
     figures = page_queries(client, args.incident)
     figures.update(report_writes(Incident.objects.get(pk=args.incident)))
+    figures.update(after_action_figures(client))
     print(json.dumps(figures))
 
 

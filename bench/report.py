@@ -117,6 +117,26 @@ def page_rows(r):
             None,
         ),
         (
+            f"after-action figures, {probe['after_action_incidents']} incidents (ms)",
+            f"{probe['after_action_figures_ms']:.0f}",
+            "<= 1000",
+            probe["after_action_figures_ms"] <= 1000,
+        ),
+        (
+            "  after-action page: total / SQL ms, KB",
+            "{after_action_total_ms:.0f} / {after_action_sql_ms:.0f}, {after_action_kb}".format(
+                **probe
+            ),
+            "",
+            None,
+        ),
+        (
+            "after-action page queries: all / 10 incidents",
+            f"{probe['after_action_queries']} / {probe['after_action_10_queries']}",
+            "equal",
+            probe["after_action_queries"] == probe["after_action_10_queries"],
+        ),
+        (
             "triage query plan",
             "Seq Scan on joc_incident" if seq_scan else "indexed",
             "indexed",

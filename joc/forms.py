@@ -28,6 +28,15 @@ class QueueFilterForm(forms.Form):
         choices=[("", "Any")] + list(Incident.Priority.choices),
     )
     mine = forms.BooleanField(required=False, label="Assigned to me")
+    exercise = forms.ChoiceField(
+        required=False,
+        label="Real or exercise",
+        choices=[
+            ("", "Both (exercise marked)"),
+            ("real", "Real only"),
+            ("exercise", "Exercise only"),
+        ],
+    )
 
     def filter(self, incidents, user):
         """Apply the valid filters to `incidents`; invalid values are ignored."""
@@ -39,6 +48,8 @@ class QueueFilterForm(forms.Form):
                 incidents = incidents.filter(**{name: data[name]})
         if data.get("mine"):
             incidents = incidents.filter(assigned_to=user)
+        if data.get("exercise"):
+            incidents = incidents.filter(exercise__isnull=data["exercise"] == "real")
         return incidents
 
 

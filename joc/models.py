@@ -50,7 +50,9 @@ class IncidentQuerySet(models.QuerySet):
             ),
         )
         return (
-            self.select_related("category", "ward", "assigned_to", "last_changed_by", "merged_into")
+            self.select_related(
+                "category", "ward", "assigned_to", "last_changed_by", "merged_into", "exercise"
+            )
             .annotate(
                 report_count=Count("reports", distinct=True),
                 cwg_count=Count("reports__cwg", distinct=True),
@@ -59,6 +61,12 @@ class IncidentQuerySet(models.QuerySet):
                 Prefetch("reports", queryset=reports.order_by("created_at", "id")),
                 Prefetch("events", queryset=IncidentEvent.objects.select_related("actor")),
                 Prefetch("dispatches", queryset=Dispatch.objects.select_related("resource")),
+                Prefetch(
+                    "escalations",
+                    queryset=apps.get_model("exercises", "Escalation").objects.filter(
+                        cleared_at=None
+                    ),
+                ),
             )
         )
 
@@ -110,6 +118,14 @@ class Incident(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     outcome = models.TextField(blank=True)
+    # Opened by an exercise's report: marked EXERCISE everywhere, triaged only among its own.
+    exercise = models.ForeignKey(
+        "exercises.Exercise",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="incidents",
+    )
     # Milestones, stamped when each transition is made.
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -204,6 +220,9 @@ class IncidentEvent(models.Model):
         POST_FOLLOW_UP = "post_follow_up", "Public follow-up"
         EDIT_DETAILS = "edit_details", "Details edited"
         ALERT_SENT = "alert_sent", "Alert sent"
+        END_EXERCISE = "end_exercise", "Closed: exercise ended"
+        ESCALATED = "escalated", "Overdue"
+        ESCALATION_CLEARED = "escalation_cleared", "No longer overdue"
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
@@ -274,6 +293,13 @@ class Dispatch(models.Model):
     en_route_at = models.DateTimeField(null=True, blank=True)
     on_scene_at = models.DateTimeField(null=True, blank=True)
     cleared_at = models.DateTimeField(null=True, blank=True)
+    exercise = models.ForeignKey(
+        "exercises.Exercise",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="dispatches",
+    )
 
     class Meta:
         ordering = ["dispatched_at", "id"]

@@ -32,6 +32,7 @@ TRANSITIONS = {
     "assign": (set(IncidentQuerySet.OPEN_STATUSES), None),
     "merge": (set(IncidentQuerySet.OPEN_STATUSES), S.MERGED),
     "edit_details": (set(S), None),
+    "end_exercise": (set(IncidentQuerySet.OPEN_STATUSES), S.CLOSED),
 }
 
 # The status a linked report's sender sees when its incident reaches a status.
@@ -113,10 +114,13 @@ def haversine_km(lat1, lng1, lat2, lng2):
 def matching_incident(report):
     """The open incident `report` corroborates, or None: same category, last report inside the
     time window, and within the distance by coordinates when both have them, else in the same
-    ward or, failing that, a neighbouring one (sharing a border)."""
+    ward or, failing that, a neighbouring one (sharing a border). An exercise's report
+    corroborates only that exercise's incidents, a real one only real ones."""
     window = timedelta(minutes=settings.TRIAGE_WINDOW_MINUTES)
     candidates = Incident.objects.open().filter(
-        category=report.category, last_report_at__gte=report.created_at - window
+        category=report.category,
+        last_report_at__gte=report.created_at - window,
+        exercise=report.exercise_id,
     )
     candidates = candidates.order_by("-last_report_at", "-pk")
     if report.latitude is None or report.longitude is None:
@@ -181,6 +185,7 @@ def _open_incident_for(report, **fields):
         latitude=report.latitude,
         longitude=report.longitude,
         last_report_at=report.created_at,
+        exercise_id=report.exercise_id,
         **fields,
     )
     return references.save_with_reference(incident, "I")
@@ -276,7 +281,12 @@ def dispatch(incident, seen_version, actor, resources):
             raise ActionRefused(f"{resource.call_sign} is no longer available.")
         try:
             with transaction.atomic():
-                Dispatch.objects.create(incident=incident, resource=resource, dispatched_by=actor)
+                Dispatch.objects.create(
+                    incident=incident,
+                    resource=resource,
+                    dispatched_by=actor,
+                    exercise_id=incident.exercise_id,
+                )
         except IntegrityError:
             raise ActionRefused(f"{resource.call_sign} is already on another incident.") from None
     _publish(incident, resources=True)
@@ -318,6 +328,7 @@ def merge(incident, seen_version, actor, target):
     """Fold `incident` into `target`: its reports move over and it ends as `merged`."""
     if target.pk == incident.pk or not target.is_open:
         raise ActionRefused("Merge into another open incident.")
+    _same_world(incident, target)
     incident = _transition(
         incident,
         seen_version,
@@ -340,6 +351,7 @@ def link_report(report, target, actor):
     source = report.incident
     if source is None or target.pk == source.pk or not target.is_open:
         raise ActionRefused("Link the report to another open incident.")
+    _same_world(report, target)
     report.incident = target
     report.save(update_fields=["incident"])
     moved = f"{report.reference} moved to {target.reference}"
@@ -428,6 +440,31 @@ def set_resource_in_service(resource, in_service, actor):
     return resource
 
 
+@transaction.atomic
+def end_for_exercise(incident, actor, exercise_name):
+    """The exercise that opened `incident` ended: its units are cleared and it is closed, on
+    its timeline like any action, whatever state it was in."""
+    incident = _fresh(incident)
+    for unit in incident.dispatches.exclude(status=Dispatch.Status.CLEARED).select_related(
+        "resource"
+    ):
+        unit.status = Dispatch.Status.CLEARED
+        unit.cleared_at = timezone.now()
+        unit.save(update_fields=["status", "cleared_at"])
+        Resource.objects.filter(pk=unit.resource_id).update(status=Resource.Status.AVAILABLE)
+        _record(
+            incident, actor, Kind.MOVE_DISPATCH, to_value="Cleared", note=unit.resource.call_sign
+        )
+    return _transition(
+        incident,
+        incident.version,
+        actor,
+        "end_exercise",
+        note=f"EXERCISE {exercise_name} ended: closed by its controller.",
+        outcome=incident.outcome or "Exercise ended.",
+    )
+
+
 def mark_seen(incident, user):
     """The operator opened the incident: the queue stops marking it new for them."""
     IncidentView.objects.update_or_create(
@@ -473,6 +510,12 @@ def _transition(
     if publish:
         _publish(incident)
     return incident
+
+
+def _same_world(item, target):
+    """Exercise and real operations never mix: no link or merge across them."""
+    if item.exercise_id != target.exercise_id:
+        raise ActionRefused("An exercise incident and a real one never mix.")
 
 
 def _fresh(incident):

@@ -39,6 +39,8 @@ class ReportForm(forms.ModelForm):
         required=False,
         widget=forms.HiddenInput,
     )
+    # An exercise inject the representative was asked to send (exercises.services).
+    inject = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     class Meta:
         model = Report

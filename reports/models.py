@@ -103,6 +103,14 @@ class Report(models.Model):
     incident = models.ForeignKey(
         "joc.Incident", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
     )
+    # Sent for an exercise (an inject): never corroborates, or is corroborated by, real reports.
+    exercise = models.ForeignKey(
+        "exercises.Exercise",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reports",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -20,7 +20,15 @@ CLOCK_SKEW = timedelta(minutes=10)
 
 
 def submit_report(
-    *, user, cwg, data, photos, client_token, channel=Report.Channel.WEB, ward_chosen=False
+    *,
+    user,
+    cwg,
+    data,
+    photos,
+    client_token,
+    channel=Report.Channel.WEB,
+    exercise=None,
+    ward_chosen=False,
 ):
     """Store a report and its photos in one transaction, hand it to the JOC's triage and tell
     the CWG's representatives on commit. Returns (report, created). A report with coordinates
@@ -28,7 +36,8 @@ def submit_report(
     know better at a border. Idempotent on
     `client_token`: a resubmission (a double tap, a phone retrying) returns the report already
     stored, and of two concurrent ones the unique constraint lets one win and the other
-    return the winner's report. Raises PermissionDenied or ValidationError (by field)."""
+    return the winner's report. `exercise`: the report is an exercise inject (triaged only among
+    that exercise's incidents). Raises PermissionDenied or ValidationError (by field)."""
     _check_may_report(user, cwg)
     existing = _by_token(Report, client_token, cwg_id=cwg.pk)
     if existing:
@@ -38,6 +47,7 @@ def submit_report(
         submitted_by=user,
         client_token=client_token,
         channel=channel,
+        exercise=exercise,
         **{name: data.get(name) for name in SENDER_FIELDS},
     )
     if not ward_chosen:
@@ -165,7 +175,9 @@ def _ward_from_location(report):
 def _validate(report):
     errors = {}
     try:
-        report.full_clean(exclude={"reference", "client_token", "incident"}, validate_unique=False)
+        report.full_clean(
+            exclude={"reference", "client_token", "incident", "exercise"}, validate_unique=False
+        )
     except ValidationError as invalid:
         errors = invalid.message_dict
     if report.observed_at and report.observed_at > timezone.now() + CLOCK_SKEW:

@@ -8,6 +8,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from exercises import services as exercise_services
 from reports import forms, services
 from reports.models import Report, ReportPhoto
 from watchline import permissions, ratelimit
@@ -16,6 +17,11 @@ LIST_SIZE = 50
 RATE_LIMITED = (
     "You have sent a lot of reports in the last minute. Wait a minute and send again: "
     "what you typed is still here (add the photos again)."
+)
+
+INJECT_CLOSED = (
+    "This EXERCISE request is closed (the exercise ended, or the inject was already sent): "
+    "nothing was sent. What you typed is still here."
 )
 
 
@@ -27,10 +33,19 @@ def new(request):
     if not permissions.can_report(request.user):
         return render(request, "reports/cannot_report.html", {"cwg": rep.cwg}, status=403)
     if request.method == "GET":
-        form = forms.ReportForm(cwg=rep.cwg, initial={"client_token": uuid.uuid4()})
-        return render(request, "reports/new.html", {"form": form})
+        initial = {"client_token": uuid.uuid4()}
+        inject = exercise_services.requested_inject(request.user, request.GET.get("inject"))
+        if inject:
+            initial |= exercise_services.report_data(inject) | {"inject": inject.pk}
+        form = forms.ReportForm(cwg=rep.cwg, initial=initial)
+        return render(request, "reports/new.html", {"form": form, "inject": inject})
     form = _posted(forms.ReportForm(request.POST, request.FILES, cwg=rep.cwg))
     status = 200
+    inject = None
+    if form.is_valid() and form.cleaned_data["inject"] is not None:
+        inject = exercise_services.requested_inject(request.user, form.cleaned_data["inject"])
+        if inject is None:
+            form.add_error(None, INJECT_CLOSED)
     if form.is_valid():
         if not ratelimit.allow("report", request.user.pk, settings.REPORT_RATE_LIMIT):
             form.add_error(None, RATE_LIMITED)
@@ -44,10 +59,13 @@ def new(request):
                     photos=form.cleaned_data["photos"],
                     client_token=form.cleaned_data["client_token"],
                     ward_chosen=form.ward_chosen(),
+                    exercise=inject.exercise if inject else None,
                 )
             except ValidationError as invalid:
                 form.add_error(None, invalid)
             else:
+                if inject:
+                    exercise_services.sent_by_representative(inject, report)
                 messages.success(
                     request,
                     f"Report {report.reference} sent to the JOC."
@@ -55,7 +73,7 @@ def new(request):
                     else f"Report {report.reference} had already reached the JOC.",
                 )
                 return redirect("reports:detail", report.reference)
-    return render(request, "reports/new.html", {"form": form}, status=status)
+    return render(request, "reports/new.html", {"form": form, "inject": inject}, status=status)
 
 
 @permissions.representative_required

@@ -154,6 +154,40 @@ def minutes_ago(minutes):
     return timezone.now() - datetime.timedelta(minutes=minutes)
 
 
+class ExerciseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "exercises.Exercise"
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Storm drill {n}")
+    scenario = "A winter storm floods low-lying wards."
+    planned_start = factory.LazyFunction(timezone.now)
+    planned_end = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(hours=2))
+    created_by = factory.SubFactory(SupervisorFactory)
+
+    @factory.post_generation
+    def cwgs(self, create, extracted, **kwargs):
+        if extracted:
+            self.cwgs.add(*extracted)
+
+
+class InjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "exercises.Inject"
+
+    exercise = factory.SubFactory(ExerciseFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    offset_seconds = 0
+    representative = factory.SubFactory(RepresentativeFactory)
+    category = factory.SubFactory(CategoryFactory, slug="flood")
+    description = "Water over the road at the station."
+    location_text = "Station Road"
+    ward = factory.SubFactory(WardFactory, number=1)
+    latitude = -33.93
+    longitude = 18.55
+    urgency = "urgent"
+
+
 # --- Ward boundaries: small square wards of the tests' own -----------------------------------
 
 GRID_ORIGIN = (18.40, -33.95)  # (longitude, latitude) of the grid's south-west corner

@@ -9,6 +9,7 @@ DATA_MIGRATIONS = [
     ("joc.migrations.0003_roles", "create_roles"),
     ("reports.migrations.0002_categories", "create_categories"),
     ("cwg.migrations.0002_wards", "create_wards"),
+    ("exercises.migrations.0002_drills_default_thresholds", "add_defaults"),
 ]
 
 

@@ -100,6 +100,18 @@ def can_acknowledge_alert(user, recipient):
     return speaks_for(user, recipient.cwg_id)
 
 
+def can_run_exercises(user):
+    """Supervisors create, run and evaluate exercises; every operator reads their figures."""
+    return is_supervisor(user)
+
+
+def supervisors():
+    """Active supervisors, e.g. to tell about stale incidents."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(is_active=True, groups__name=SUPERVISOR_GROUP)
+
+
 def operators():
     """Active users who work the JOC floor (operators and supervisors), e.g. to assign to."""
     from django.contrib.auth import get_user_model

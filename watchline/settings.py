@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "joc",
     "alerts",
     "reports.whatsapp",
+    "exercises",
 ]
 
 MIDDLEWARE = [
@@ -188,6 +189,9 @@ DASHBOARD_QUEUE_LIMIT = env.int("DASHBOARD_QUEUE_LIMIT", default=200)
 # Triage tuning (joc.services.triage_report).
 TRIAGE_DISTANCE_KM = env.float("TRIAGE_DISTANCE_KM", default=1.0)
 TRIAGE_WINDOW_MINUTES = env.int("TRIAGE_WINDOW_MINUTES", default=120)
+
+# How often the worker sweeps for stale incidents and delivers due exercise injects (seconds).
+ESCALATION_SWEEP_SECONDS = env.int("ESCALATION_SWEEP_SECONDS", default=30)
 
 # Rate limits (requests per window, per client address or per user).
 # How many load balancers in front of the servers append to X-Forwarded-For (0: none, use the

@@ -14,6 +14,7 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("alerts/", include("alerts.urls")),
     path("whatsapp/", include("reports.whatsapp.urls")),
+    path("exercises/", include("exercises.urls")),
 ]
 
 handler400 = "watchline.views.bad_request"

@@ -119,6 +119,8 @@ def tell_sender(update):
         body = f"Your report {report.reference} is now: {update.to_status_label()}."
     else:
         body = f"Message from the JOC about your report {report.reference}: {update.text}"
+    if report.exercise_id:
+        body = f"EXERCISE: {body}"
     return queue(
         to=phone_of(rep),
         message=text(body),

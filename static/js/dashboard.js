@@ -94,6 +94,7 @@
       category: form.elements.category && form.elements.category.value,
       ward: form.elements.ward && form.elements.ward.value,
       priority: form.elements.priority && form.elements.priority.value,
+      exercise: form.elements.exercise && form.elements.exercise.value,
     };
     for (var name in wanted) {
       if (wanted[name] && row.dataset[name] !== wanted[name]) return false;

@@ -13,7 +13,6 @@ from lxml import etree
 
 from alerts import cap
 from alerts import services as alert_services
-from alerts.models import Alert
 from tests import factories
 from tests.conftest import shared_file
 
@@ -144,10 +143,11 @@ def test_without_imported_boundaries_the_area_names_the_wards(schema, operator):
     assert area.find("cap:polygon", NS) is None
 
 
-def test_an_exercise_alert_says_so_and_expiry_is_in_cap_time(schema, operator, grid, monkeypatch):
-    monkeypatch.setattr(Alert, "is_exercise", True)
+def test_an_exercise_alert_says_so_and_expiry_is_in_cap_time(schema, operator, grid):
+    drill = factories.IncidentFactory(exercise=factories.ExerciseFactory(), ward=grid[5])
     expires = timezone.now() + datetime.timedelta(hours=3)
-    alert = compose(operator, wards=[grid[5]], expires_at=expires)
+    alert = compose(operator, wards=[grid[5]], expires_at=expires, incident=drill)
+    assert alert.is_exercise
     (doc,) = documents(alert)
     assert_valid(schema, doc)
     assert text(doc, "cap:status") == "Exercise"

@@ -48,7 +48,7 @@ def test_filters_survive_live_updates(page, live_url, login, colleague):
     expect(page.locator("#live-state")).to_have_text("Live")
     page.get_by_label("Priority").select_option("1")
     expect(page.locator("#queue")).to_contain_text("No open incidents match")
-    expect(page).to_have_url(f"{live_url}/joc/?status=&category=&ward=&priority=1")
+    expect(page).to_have_url(f"{live_url}/joc/?status=&category=&ward=&priority=1&exercise=")
 
     colleague.goto(f"{live_url}/joc/incidents/{urgent.pk}/")
     colleague.locator("form:has(button:text('Set priority'))").get_by_label(

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('alerts', '0003_whatsapp_delivery_statuses'),
+        ('alerts', '0004_drills_exercise'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
