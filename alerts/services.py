@@ -12,7 +12,7 @@ from django.utils import timezone
 from alerts import notify
 from alerts.models import Alert, AlertDelivery, AlertRecipient, AlertVersion
 from cwg.models import CommunityWatchGroup, Representative, Ward
-from joc.models import IncidentEvent
+from joc import services as joc_services
 from watchline import live, permissions
 
 Kind = AlertVersion.Kind
@@ -175,13 +175,7 @@ def _send(alert, version):
     alert.sent_at = timezone.now()
     alert.save(update_fields=["status", "sent_at", "approved_by"])
     if alert.incident_id:
-        IncidentEvent.objects.create(
-            incident_id=alert.incident_id,
-            actor=alert.approved_by,
-            kind="alert_sent",
-            to_value=alert.get_severity_display(),
-            note=alert.title,
-        )
+        joc_services.alert_sent(alert.incident, alert, alert.approved_by or alert.created_by)
     AlertRecipient.objects.bulk_create(
         [AlertRecipient(alert=alert, cwg=cwg) for cwg in target_cwgs(alert)],
         ignore_conflicts=True,

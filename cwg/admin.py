@@ -71,7 +71,7 @@ def status_action(name):
 
 class RepresentativeInline(admin.TabularInline):
     model = Representative
-    fields = ["seat", "user", "phone", "active", "created_at", "ended_at", "ended_by"]
+    fields = ["seat", "user", "phone", "active", "created_at", "added_by", "ended_at", "ended_by"]
     readonly_fields = fields
     ordering = ["-active", "seat", "-created_at"]
     extra = 0
@@ -121,8 +121,17 @@ class RepresentativeAdmin(admin.ModelAdmin):
     list_filter = ["active", "seat"]
     search_fields = ["user__first_name", "user__last_name", "user__email", "phone", "cwg__name"]
     list_select_related = ["cwg", "user"]
-    readonly_fields = ["cwg", "user", "seat", "phone", "active", "created_at", "ended_at"]
-    exclude = ["ended_by"]
+    readonly_fields = [
+        "cwg",
+        "user",
+        "seat",
+        "phone",
+        "active",
+        "created_at",
+        "added_by",
+        "ended_at",
+        "ended_by",
+    ]
     actions = ["end_seats"]
 
     @admin.action(description="End the selected representatives' seats")

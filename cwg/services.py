@@ -91,7 +91,7 @@ def add_representative(cwg, person, actor, *, site_url):
     with transaction.atomic():
         taken = set(cwg.representatives.active().values_list("seat", flat=True))
         for seat in sorted(set(Representative.Seat.values) - taken):
-            rep = _claim_seat(cwg, person, seat)
+            rep = _claim_seat(cwg, person, seat, actor)
             if rep is not None:
                 _welcome(rep, site_url)
                 return rep
@@ -104,19 +104,19 @@ def replace_representative(cwg, seat, person, actor, *, site_url):
     with transaction.atomic():
         for rep in cwg.representatives.active().filter(seat=seat).select_for_update():
             _end(rep, actor)
-        rep = _claim_seat(cwg, person, seat)
+        rep = _claim_seat(cwg, person, seat, actor)
         if rep is None:
             raise RepresentativeRefused(SEATS_FULL.format(cwg=cwg))
         _welcome(rep, site_url)
         return rep
 
 
-def _claim_seat(cwg, person, seat):
-    """Seat `person` in `seat`, or None when the database says another holds it already (the
-    loser of a race); any other integrity error is raised."""
+def _claim_seat(cwg, person, seat, actor):
+    """Seat `person` in `seat` on `actor`'s word, or None when the database says another holds
+    it already (the loser of a race); any other integrity error is raised."""
     try:
         with transaction.atomic():
-            return _seat(cwg, person, seat, active_user=cwg.status != S.PENDING)
+            return _seat(cwg, person, seat, active_user=cwg.status != S.PENDING, added_by=actor)
     except IntegrityError:
         if not cwg.representatives.active().filter(seat=seat).exists():
             raise
@@ -141,7 +141,7 @@ def account_refusal(email):
     return ""
 
 
-def _seat(cwg, person, seat, *, active_user):
+def _seat(cwg, person, seat, *, active_user, added_by=None):
     """Give the person an account (inactive until their CWG is approved) and the seat."""
     email = person.email.strip().lower()
     refusal = account_refusal(email)
@@ -158,7 +158,9 @@ def _seat(cwg, person, seat, *, active_user):
         user.is_active = user.is_active or active_user  # never locks a former representative out
     user.save()
     user.groups.add(Group.objects.get_or_create(name=permissions.REPRESENTATIVE_GROUP)[0])
-    return Representative.objects.create(cwg=cwg, user=user, seat=seat, phone=person.phone)
+    return Representative.objects.create(
+        cwg=cwg, user=user, seat=seat, phone=person.phone, added_by=added_by
+    )
 
 
 def _welcome(rep, site_url):

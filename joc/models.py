@@ -146,6 +146,13 @@ class Incident(models.Model):
         return max((event.pk for event in self.events.all()), default=None)
 
     @property
+    def queue_key(self):
+        """A string that sorts like `IncidentQuerySet.QUEUE_ORDER` (priority, newest report
+        first, newest incident first): dashboard.js places live rows by comparing it alone."""
+        newest_first = 10**16 - int(self.last_report_at.timestamp() * 1_000_000)
+        return f"{self.priority}:{newest_first:017d}:{10**12 - self.pk:013d}"
+
+    @property
     def is_new_for_viewer(self):
         """On a `for_dashboard` row: not opened by the viewing operator since its last report."""
         return self.seen_at is None or self.seen_at < self.last_report_at
@@ -173,13 +180,36 @@ class IncidentView(models.Model):
 
 
 class IncidentEvent(models.Model):
-    """The append-only timeline and audit trail of an incident."""
+    """The append-only timeline and audit trail of an incident. An operator's action records
+    the kind named like its service function, its URL and its button."""
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", "Opened"
+        REPORT_ADDED = "report_added", "Report added"
+        REPORT_MOVED = "report_moved", "Report moved"
+        REPORT_FOLLOW_UP = "report_follow_up", "Follow-up from the CWG"
+        ACKNOWLEDGE = "acknowledge", "Acknowledged"
+        SET_PRIORITY = "set_priority", "Priority set"
+        ASSIGN = "assign", "Assigned"
+        VERIFY = "verify", "Verifying"
+        CONFIRM = "confirm", "Confirmed"
+        MARK_UNFOUNDED = "mark_unfounded", "Unfounded (rumour debunked)"
+        REOPEN = "reopen", "Reopened"
+        DISPATCH = "dispatch", "Dispatched"
+        MOVE_DISPATCH = "move_dispatch", "Unit moved on"
+        RESOLVE = "resolve", "Resolved"
+        CLOSE = "close", "Closed"
+        MERGE = "merge", "Merged"
+        ADD_NOTE = "add_note", "Internal note"
+        POST_FOLLOW_UP = "post_follow_up", "Public follow-up"
+        EDIT_DETAILS = "edit_details", "Details edited"
+        ALERT_SENT = "alert_sent", "Alert sent"
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
-    kind = models.CharField(max_length=40)
+    kind = models.CharField(max_length=40, choices=Kind.choices)
     from_value = models.CharField(max_length=100, blank=True)
     to_value = models.CharField(max_length=100, blank=True)
     note = models.TextField(blank=True)
@@ -191,10 +221,6 @@ class IncidentEvent(models.Model):
 
     def __str__(self):
         return f"{self.incident_id} {self.kind}"
-
-    @property
-    def label(self):
-        return self.kind.replace("_", " ").capitalize()
 
 
 class Resource(models.Model):

@@ -15,11 +15,12 @@ from reports import feedback
 from watchline import live, permissions, references
 
 S = Incident.Status
+Kind = IncidentEvent.Kind
 
 # Which statuses each action may start from, and where it leads (None: the status stays).
 TRANSITIONS = {
     "acknowledge": ({S.NEW}, S.ACKNOWLEDGED),
-    "start_verifying": ({S.NEW, S.ACKNOWLEDGED}, S.VERIFYING),
+    "verify": ({S.NEW, S.ACKNOWLEDGED}, S.VERIFYING),
     "confirm": ({S.ACKNOWLEDGED, S.VERIFYING}, S.CONFIRMED),
     "mark_unfounded": ({S.ACKNOWLEDGED, S.VERIFYING}, S.UNFOUNDED),
     "reopen": ({S.UNFOUNDED, S.RESOLVED, S.CLOSED}, S.VERIFYING),
@@ -30,6 +31,7 @@ TRANSITIONS = {
     "set_priority": (set(IncidentQuerySet.OPEN_STATUSES), None),
     "assign": (set(IncidentQuerySet.OPEN_STATUSES), None),
     "merge": (set(IncidentQuerySet.OPEN_STATUSES), S.MERGED),
+    "edit_details": (set(S), None),
 }
 
 # The status a linked report's sender sees when its incident reaches a status.
@@ -141,7 +143,7 @@ def triage_report(report):
     incident = matching_incident(report)
     if incident is None:
         incident = _open_incident_for(report, priority=PRIORITY_BY_URGENCY.get(report.urgency, 3))
-        _record(incident, None, "opened", to_value=incident.status, note=_report_note(report))
+        _record(incident, None, Kind.OPENED, to_value=incident.status, note=_report_note(report))
     else:
         # A new report changes no operator decision, so it does not bump the version.
         changes = {"last_report_at": report.created_at}
@@ -149,7 +151,7 @@ def triage_report(report):
             changes.update(latitude=report.latitude, longitude=report.longitude)
         Incident.objects.filter(pk=incident.pk).update(**changes)
         incident.refresh_from_db()
-        _record(incident, None, "report_added", note=_report_note(report))
+        _record(incident, None, Kind.REPORT_ADDED, note=_report_note(report))
     report.incident = incident
     report.save(update_fields=["incident"])
     _publish(
@@ -211,10 +213,10 @@ def assign(incident, seen_version, actor, operator):
     )
 
 
-def start_verifying(incident, seen_version, actor, checks, note=""):
+def verify(incident, seen_version, actor, checks, note=""):
     checking = ", ".join(VERIFICATION_CHECKS[c] for c in checks)
     text = f"Checking: {checking}." + (f" {note}" if note else "")
-    return _transition(incident, seen_version, actor, "start_verifying", note=text)
+    return _transition(incident, seen_version, actor, "verify", note=text)
 
 
 def confirm(incident, seen_version, actor, evidence):
@@ -333,7 +335,7 @@ def link_report(report, target, actor):
     report.incident = target
     report.save(update_fields=["incident"])
     moved = f"{report.reference} moved to {target.reference}"
-    _record(source, actor, "report_moved", note=moved)
+    _record(source, actor, Kind.REPORT_MOVED, note=moved)
     _joined(target, [report], actor, f"{report.reference} moved from {source.reference}")
     _publish(source, news=f"{moved} by {_name(actor)} just now.")
     return target
@@ -349,8 +351,8 @@ def split_report(report, actor):
     report.incident = new
     report.save(update_fields=["incident"])
     split = f"{report.reference} split out to {new.reference}"
-    _record(source, actor, "report_moved", note=split)
-    _record(new, actor, "opened", to_value=new.status, note=f"Split out of {source.reference}")
+    _record(source, actor, Kind.REPORT_MOVED, note=split)
+    _record(new, actor, Kind.OPENED, to_value=new.status, note=f"Split out of {source.reference}")
     _publish(source, news=f"{split} by {_name(actor)} just now.")
     _publish(new)
     return new
@@ -359,7 +361,7 @@ def split_report(report, actor):
 @transaction.atomic
 def add_note(incident, actor, text):
     """An internal note: on the timeline, never shown to the CWGs."""
-    _record(incident, actor, "note", note=text)
+    _record(incident, actor, Kind.ADD_NOTE, note=text)
     _publish(incident, news=f"Internal note by {_name(actor)} just now.")
     return incident
 
@@ -372,18 +374,50 @@ def report_followed_up(report, update):
         return
     incident = Incident.objects.select_related("last_changed_by").get(pk=report.incident_id)
     note = f"{report.reference} ({report.cwg.name}): {update.text}"
-    _record(incident, update.author, "report_follow_up", note=note)
+    _record(incident, update.author, Kind.REPORT_FOLLOW_UP, note=note)
     _publish(incident, news=f"Follow-up on {report.reference} from {report.cwg.name} just now.")
 
 
 @transaction.atomic
 def post_follow_up(incident, actor, text):
     """A public message every reporting CWG sees on its report page."""
-    _record(incident, actor, "follow_up", note=text, public=True)
+    _record(incident, actor, Kind.POST_FOLLOW_UP, note=text, public=True)
     for report in incident.reports.select_related("cwg"):
         feedback.post_joc_message(report, text, actor=actor)
     _publish(incident, news=f"Public follow-up by {_name(actor)} just now.")
     return incident
+
+
+def edit_details(incident, seen_version, actor, details):
+    """A city admin corrects an incident's details (title, place, priority, outcome) in the
+    admin: version-checked, on the timeline, live, like an operator's action."""
+    changed = sorted(name for name, value in details.items() if getattr(incident, name) != value)
+    return _transition(
+        incident, seen_version, actor, "edit_details", note=", ".join(changed), **details
+    )
+
+
+@transaction.atomic
+def alert_sent(incident, alert, actor):
+    """An alert about this incident went out: on its timeline, and every dashboard hears."""
+    _record(
+        incident, actor, Kind.ALERT_SENT, to_value=alert.get_severity_display(), note=alert.title
+    )
+    _publish(incident, news=f"Alert sent: {alert.title}.")
+
+
+@transaction.atomic
+def set_resource_in_service(resource, in_service, actor):
+    """A city admin takes a unit out of service or back: only while it is on no dispatch."""
+    want = Resource.Status.AVAILABLE if in_service else Resource.Status.OUT_OF_SERVICE
+    idle = (Resource.Status.AVAILABLE, Resource.Status.OUT_OF_SERVICE)
+    if not Resource.objects.filter(pk=resource.pk, status__in=idle).update(status=want):
+        raise ActionRefused(f"{resource.call_sign} is on a dispatch: clear it first.")
+    resource.status = want
+    live.publish(
+        live.OPERATORS, "joc/_resources.html", {"resources": Resource.objects.all(), "oob": True}
+    )
+    return resource
 
 
 def mark_seen(incident, user):
@@ -454,7 +488,7 @@ def _joined(target, reports, actor, note):
     Incident.objects.filter(pk=target.pk).update(
         last_report_at=max([target.last_report_at, *(r.created_at for r in reports)])
     )
-    _record(target, actor, "report_added", note=note)
+    _record(target, actor, Kind.REPORT_ADDED, note=note)
     _flow_to_reports(reports, target.status, actor)
     _publish(target, news=f"{note} by {_name(actor)} just now.")
 

@@ -1,3 +1,5 @@
+"""The JOC desk: the dashboard, the resources panel, and each incident's page and actions."""
+
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,7 +13,8 @@ from watchline import permissions
 @permissions.operator_required
 @require_GET
 def dashboard(request):
-    """The desk screen. htmx requests (filters, live updates, resync) get the queue alone."""
+    """The desk screen. htmx requests (a filter change, a resync after reconnecting) get the
+    queue alone; live events bring single rows over the socket, never a queue reload."""
     filters = forms.QueueFilterForm(request.GET)
     matching = filters.filter(Incident.objects.open(), request.user)
     limit = settings.DASHBOARD_QUEUE_LIMIT
@@ -79,7 +82,7 @@ def incident_notice(request, pk):
 # Each action: its form, and how its cleaned data calls the service.
 ACTIONS = {
     "acknowledge": (forms.VersionForm, lambda i, u, d: services.acknowledge(i, d["version"], u)),
-    "priority": (
+    "set_priority": (
         forms.PriorityForm,
         lambda i, u, d: services.set_priority(i, d["version"], u, d["priority"]),
     ),
@@ -89,13 +92,13 @@ ACTIONS = {
     ),
     "verify": (
         forms.VerifyForm,
-        lambda i, u, d: services.start_verifying(i, d["version"], u, d["checks"], d["note"]),
+        lambda i, u, d: services.verify(i, d["version"], u, d["checks"], d["note"]),
     ),
     "confirm": (
         forms.EvidenceForm,
         lambda i, u, d: services.confirm(i, d["version"], u, d["evidence"]),
     ),
-    "unfounded": (
+    "mark_unfounded": (
         forms.EvidenceForm,
         lambda i, u, d: services.mark_unfounded(i, d["version"], u, d["evidence"]),
     ),
@@ -104,7 +107,7 @@ ACTIONS = {
         forms.DispatchForm,
         lambda i, u, d: services.dispatch(i, d["version"], u, list(d["resources"])),
     ),
-    "move-dispatch": (
+    "move_dispatch": (
         forms.DispatchMoveForm,
         lambda i, u, d: services.move_dispatch(i, d["version"], u, d["dispatch"]),
     ),
@@ -114,9 +117,9 @@ ACTIONS = {
     ),
     "close": (forms.OutcomeForm, lambda i, u, d: services.close(i, d["version"], u, d["outcome"])),
     "merge": (forms.MergeForm, lambda i, u, d: services.merge(i, d["version"], u, d["target"])),
-    "note": (forms.TextForm, lambda i, u, d: services.add_note(i, u, d["text"])),
-    "follow-up": (forms.TextForm, lambda i, u, d: services.post_follow_up(i, u, d["text"])),
-    "move-report": (
+    "add_note": (forms.TextForm, lambda i, u, d: services.add_note(i, u, d["text"])),
+    "post_follow_up": (forms.TextForm, lambda i, u, d: services.post_follow_up(i, u, d["text"])),
+    "move_report": (
         forms.ReportMoveForm,
         lambda i, u, d: (
             services.link_report(d["report"], d["target"], u)
@@ -159,17 +162,16 @@ def _render_incident(request, incident_or_pk, error="", failed=None):
     if not isinstance(incident, Incident):
         incident = get_object_or_404(Incident.objects.for_detail(), pk=incident_or_pk)
     action_forms = {
-        name.replace("-", "_"): form_class(incident=incident, auto_id=_auto_id(name))
+        name: form_class(incident=incident, auto_id=_auto_id(name))
         for name, (form_class, _) in ACTIONS.items()
     }
     if failed:
-        action_forms[failed[0].replace("-", "_")] = failed[1]
+        action_forms[failed[0]] = failed[1]
     context = {
         "incident": incident,
         "error": error,
         "forms": action_forms,
         "allowed": services.allowed_actions(incident),
-        "live_dispatches": [d for d in incident.dispatches.all() if d.status != "cleared"],
         "map_tile_url": settings.MAP_TILE_URL,
         "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
     }

@@ -128,8 +128,7 @@ def check_photos(files):
 
 
 def _check_may_report(user, cwg):
-    rep = permissions.representative_of(user)
-    if rep is None or rep.cwg_id != cwg.pk:
+    if not permissions.speaks_for(user, cwg.pk):
         raise PermissionDenied("Only a representative of this CWG may report for it.")
     if not permissions.can_report(user):
         raise PermissionDenied(

@@ -52,7 +52,4 @@ class CWGConsumer(FragmentConsumer):
 
     def allowed_groups(self, user):
         cwg_id = int(self.scope["url_route"]["kwargs"]["cwg_id"])
-        rep = permissions.representative_of(user)
-        if rep is None or rep.cwg_id != cwg_id:
-            return []
-        return [live.cwg_group(cwg_id)]
+        return [live.cwg_group(cwg_id)] if permissions.speaks_for(user, cwg_id) else []

@@ -50,11 +50,10 @@ def is_representative(user):
     return REPRESENTATIVE_GROUP in _groups(user) and representative_of(user) is not None
 
 
-def can_view_cwg(user, cwg):
-    if is_operator(user) or is_city_admin(user):
-        return True
+def speaks_for(user, cwg_id):
+    """The user holds an active seat of this CWG (whatever the CWG's status)."""
     rep = representative_of(user)
-    return rep is not None and rep.cwg_id == cwg.pk
+    return rep is not None and rep.cwg_id == cwg_id
 
 
 def can_report(user):
@@ -64,15 +63,12 @@ def can_report(user):
 
 
 def can_view_report(user, report):
-    if is_operator(user):
-        return True
-    rep = representative_of(user)
-    return rep is not None and rep.cwg_id == report.cwg_id
+    return is_operator(user) or speaks_for(user, report.cwg_id)
 
 
 def can_follow_up(user, report):
     """A representative who may report adds follow-ups to their own CWG's reports."""
-    return can_report(user) and representative_of(user).cwg_id == report.cwg_id
+    return can_report(user) and speaks_for(user, report.cwg_id)
 
 
 def can_view_photo(user, photo, variant):
@@ -83,10 +79,6 @@ def can_view_photo(user, photo, variant):
     return variant == "public" and can_view_report(user, photo.report)
 
 
-def can_triage(user):
-    return is_operator(user)
-
-
 def can_approve_alert(user):
     """Supervisors approve (and may send directly) emergency alerts to all wards."""
     return is_supervisor(user)
@@ -94,8 +86,7 @@ def can_approve_alert(user):
 
 def can_acknowledge_alert(user, recipient):
     """A representative acknowledges alerts sent to their own CWG only."""
-    rep = representative_of(user)
-    return rep is not None and rep.cwg_id == recipient.cwg_id
+    return speaks_for(user, recipient.cwg_id)
 
 
 def operators():

@@ -92,10 +92,9 @@
     return !(mine && mine.checked && row.dataset.assignee !== form.dataset.me);
   }
 
+  // data-order is the server's queue key (Incident.queue_key): it sorts as the queue does.
   function comesBefore(a, b) {
-    var pa = Number(a.dataset.priority), pb = Number(b.dataset.priority);
-    if (pa !== pb) return pa < pb;
-    return Number(a.dataset.order) >= Number(b.dataset.order);
+    return a.dataset.order < b.dataset.order;
   }
 
   function placeRow(signal) {

@@ -118,7 +118,7 @@ def test_a_second_representative_takes_the_free_seat_and_can_log_in_at_once(
     first = factories.RepresentativeFactory(seat=1)
     with django_capture_on_commit_callbacks(execute=True):
         second = services.add_representative(first.cwg, person(3), first.user, site_url=SITE)
-    assert second.seat == 2 and second.user.is_active
+    assert second.seat == 2 and second.user.is_active and second.added_by == first.user
     assert mail.outbox[0].to == ["person3@example.org"]
 
 

@@ -76,7 +76,7 @@ def test_two_operators_on_one_incident_never_overwrite_each_other(page, live_url
     # The first operator's page says who changed it, live...
     expect(page.locator(".notice")).to_contain_text("Changed by Busi Nkosi just now: Confirmed")
     # ...and acting on what they saw is refused with the fresh state, not a silent overwrite.
-    page.locator("#id_unfounded_evidence").fill("It was a braai")
+    page.locator("#id_mark_unfounded_evidence").fill("It was a braai")
     page.get_by_role("button", name="Unfounded (rumour debunked)").click()
     expect(page.locator("#incident-panel .error")).to_contain_text("Changed by Busi Nkosi just now")
     expect(page.locator("#incident-status")).to_have_text("Confirmed")
@@ -188,11 +188,11 @@ def test_verifying_and_dispatching_show_live_on_the_representatives_report(
     expect(page.locator("#resources")).to_have_count(0)  # the panel lives on the dashboard
     expect(status).to_contain_text("Action taken")
 
-    page.locator("#id_follow-up_text").fill("Fire & Rescue are on the way.")
+    page.locator("#id_post_follow_up_text").fill("Fire & Rescue are on the way.")
     page.get_by_role("button", name="Send public follow-up to the reporting CWGs").click()
     expect(phone.get_by_text("Fire & Rescue are on the way.")).to_be_visible()
     expect(page.locator(".timeline")).to_contain_text("Fire & Rescue are on the way.")
-    page.locator("#id_note_text").fill("Caller's number goes to voicemail")
+    page.locator("#id_add_note_text").fill("Caller's number goes to voicemail")
     page.get_by_role("button", name="Add internal note").click()
     expect(page.locator(".timeline")).to_contain_text("Caller's number goes to voicemail")
     expect(phone.get_by_text("voicemail")).to_have_count(0)

@@ -72,17 +72,17 @@ def test_set_priority_and_assign_record_from_and_to(operator):
 
 
 @pytest.mark.parametrize("start", ["new", "acknowledged"])
-def test_start_verifying_says_what_is_being_checked(operator, start):
+def test_verify_says_what_is_being_checked(operator, start):
     incident = with_report(incident_in(start))
-    incident = services.start_verifying(incident, 1, operator, ["cctv", "reporters"], "Camera 12")
+    incident = services.verify(incident, 1, operator, ["cctv", "reporters"], "Camera 12")
     assert incident.status == "verifying" and incident.verifying_at
     assert last_event(incident).note == "Checking: CCTV, calling the reporters. Camera 12"
     assert incident.reports.get().status == Report.Status.VERIFYING
 
 
-def test_start_verifying_is_refused_after_confirmation(operator):
+def test_verify_is_refused_after_confirmation(operator):
     with pytest.raises(ActionRefused):
-        services.start_verifying(incident_in("confirmed"), 1, operator, ["cctv"])
+        services.verify(incident_in("confirmed"), 1, operator, ["cctv"])
 
 
 def test_confirm_with_evidence_flows_to_every_report(operator):
@@ -217,8 +217,8 @@ def test_internal_notes_stay_internal_and_follow_ups_reach_the_reports(operator)
     services.add_note(incident, operator, "Caller sounded unsure")
     services.post_follow_up(incident, operator, "Units are on the way")
     note, follow_up = incident.events.order_by("id")
-    assert (note.kind, note.public) == ("note", False)
-    assert (follow_up.kind, follow_up.public) == ("follow_up", True)
+    assert (note.kind, note.public) == ("add_note", False)
+    assert (follow_up.kind, follow_up.public) == ("post_follow_up", True)
     updates = incident.reports.get().updates.all()
     assert [u.text for u in updates if u.kind == "joc_message"] == ["Units are on the way"]
     assert incident.version == 1  # appending text overwrites nothing

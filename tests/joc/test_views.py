@@ -1,9 +1,11 @@
 """The dashboard, the incident page and the action views, as operators (and others) use them."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from joc import services
 from joc.models import Incident, IncidentView
@@ -35,6 +37,22 @@ def test_the_queue_lists_open_incidents_by_priority_then_newest(operator_client)
     factories.IncidentFactory(reference="I-4", status="closed")
     incidents = operator_client.get(reverse("joc:dashboard")).context["incidents"]
     assert [i.reference for i in incidents] == ["I-2", "I-1", "I-3"]
+
+
+def test_live_rows_are_placed_in_the_same_order_as_the_served_queue(operator_client):
+    """dashboard.js places a live row by comparing data-order strings alone: sorting by them
+    must give exactly the order the server serves, ties on time and priority included."""
+    now = timezone.now()
+    same_time = [factories.IncidentFactory(priority=2, last_report_at=now) for _ in range(3)]
+    factories.IncidentFactory(priority=2, last_report_at=now + timedelta(microseconds=1))
+    factories.IncidentFactory(priority=1, last_report_at=now - timedelta(days=1))
+    factories.IncidentFactory(priority=4, last_report_at=now + timedelta(hours=1))
+    html = operator_client.get(reverse("joc:dashboard")).content.decode()
+    served = re.findall(r'id="incident-(\d+)"[^>]*?data-order="([^"]+)"', html, re.S)
+    assert len(served) == 6 and len({key for _, key in served}) == 6
+    assert sorted(served, key=lambda row: row[1]) == served
+    ties = [pk for pk, _ in served if int(pk) in {i.pk for i in same_time}]
+    assert ties == [str(i.pk) for i in reversed(same_time)]  # newest incident first
 
 
 def test_htmx_gets_the_queue_alone_with_the_filters_applied(operator_client, operator):
@@ -130,7 +148,9 @@ def test_an_htmx_action_returns_the_fresh_panel(operator_client, operator):
 
 def test_without_javascript_an_action_redirects_to_the_incident(operator_client):
     incident = factories.IncidentFactory()
-    response = operator_client.post(action_url(incident, "priority"), {"version": 1, "priority": 1})
+    response = operator_client.post(
+        action_url(incident, "set_priority"), {"version": 1, "priority": 1}
+    )
     assert response.status_code == 302
     assert response.url == reverse("joc:incident", args=[incident.pk])
 
@@ -152,7 +172,7 @@ def test_bad_input_is_shown_beside_the_field_and_kept(operator_client):
         action_url(incident, "confirm"), {"version": 1, "evidence": ""}, **HTMX
     )
     assert "This field is required" in response.content.decode()
-    response = operator_client.post(action_url(incident, "note"), {"text": "x" * 5000})
+    response = operator_client.post(action_url(incident, "add_note"), {"text": "x" * 5000})
     assert response.status_code == 200
     assert "x" * 5000 in response.content.decode()
 
@@ -160,7 +180,7 @@ def test_bad_input_is_shown_beside_the_field_and_kept(operator_client):
 def test_a_refused_transition_says_why(operator_client):
     incident = factories.IncidentFactory(status="new")
     response = operator_client.post(
-        action_url(incident, "unfounded"), {"version": 1, "evidence": "old photo"}, **HTMX
+        action_url(incident, "mark_unfounded"), {"version": 1, "evidence": "old photo"}, **HTMX
     )
     assert "Cannot mark unfounded an incident that is new" in response.content.decode()
 
