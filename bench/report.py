@@ -168,7 +168,12 @@ def whatsapp_rows(r):
             "0 / 0",
             hook["lost"] == 0 and hook["duplicated"] == 0,
         ),
-        ("  processed by one worker in (s)", f"{hook['processed_in_s']:.1f}", "", None),
+        (
+            "  processed by one worker in (s); still queued",
+            f"{hook['processed_in_s']:.1f}; {hook['waiting']}",
+            "0 queued",
+            hook["waiting"] == 0,
+        ),
         (
             f"WhatsApp POST to dashboard fragment ({board['rate']}/s, one worker)",
             ms(board["latency_ms"]),

@@ -143,7 +143,8 @@ def counts(database_url, wamids):
     }
 
 
-async def drain(database_url, wamids, seconds=120):
+async def drain(database_url, wamids, seconds=600):
+    """Wait for the worker to process every stored delivery (at most `seconds`)."""
     deadline = time.monotonic() + seconds
     while True:
         found = counts(database_url, wamids)
@@ -178,7 +179,8 @@ async def webhook_run(servers, scale_name, cwgs, database_url):
         "error_samples": errors[:5],
         "latency_ms": percentiles(latencies),
         **found,
-        "lost": len(wamids) - found["stored"],
+        # Lost: a message whose delivery was processed but which is not stored.
+        "lost": len(wamids) - found["stored"] if found["waiting"] == 0 else None,
         "duplicated": (found["reports"] + found["follow_ups"]) - handled,
         "processed_in_s": time.monotonic() - started,
     }

@@ -227,7 +227,7 @@ def _touch(chat, inbound):
 def _open_report(inbound, message, rep):
     latitude, longitude = _coordinates(message)
     what = {"location": "Location shared", "image": "Photo sent", "text": "Message"}.get(
-        message.type, "Voice note sent"
+        message.type, "Voice note sent" if message.voice else "Audio sent"
     )
     data = {
         "category": Category.objects.filter(slug="other").first() or Category.objects.first(),

@@ -33,7 +33,6 @@ class InboundMessage(models.Model):
         SUSPENDED = "suspended", "CWG suspended"
         RATE_LIMITED = "rate_limited", "Too many messages"
         IGNORED = "ignored", "Not a report (unsupported type)"
-        FAILED = "failed", "Could not be processed"
 
     class Media(models.TextChoices):
         NONE = "", "No media"

@@ -37,7 +37,6 @@ class Message:
     media_type: str = ""
     voice: bool = False
     group: bool = False
-    error_codes: list = field(default_factory=list)
     raw: dict = field(default_factory=dict)
 
 
@@ -47,7 +46,6 @@ class Status:
     phone_number_id: str
     status: str
     timestamp: datetime | None
-    recipient: str
     error_code: int | None = None
     error: str = ""
     raw: dict = field(default_factory=dict)
@@ -114,7 +112,6 @@ def _message(item, phone_number_id, contacts):
         timestamp=_timestamp(item.get("timestamp")),
         context_id=str((item.get("context") or {}).get("id") or ""),
         group=bool(item.get("group_id")),
-        error_codes=[e.get("code") for e in _list(item.get("errors")) if isinstance(e, dict)],
         raw=item,
     )
     body = item.get(kind) if isinstance(item.get(kind), dict) else {}
@@ -153,7 +150,6 @@ def _status(item, phone_number_id):
         phone_number_id=phone_number_id,
         status=str(item["status"]),
         timestamp=_timestamp(item.get("timestamp")),
-        recipient=str(item.get("recipient_id") or item.get("recipient_user_id") or ""),
         error_code=int(code) if isinstance(code, int | str) and str(code).isdigit() else None,
         error=" ".join(str(p) for p in (first.get("title"), detail) if p),
         raw=item,

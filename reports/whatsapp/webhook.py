@@ -3,6 +3,7 @@ A delivery's signature is checked on the raw bytes before anything is parsed; a 
 stored as it came and answered 200 at once; a task processes it (reports.whatsapp.inbound)."""
 
 import hmac
+import logging
 
 from django.conf import settings
 from django.db import transaction
@@ -13,6 +14,8 @@ from django.views.decorators.http import require_http_methods
 from reports.whatsapp import config, inbound
 from reports.whatsapp.models import Delivery
 from reports.whatsapp.signature import signature_valid
+
+logger = logging.getLogger(__name__)
 
 
 @csrf_exempt
@@ -38,7 +41,7 @@ def queue(delivery_id):
     try:
         inbound.process_delivery.enqueue(delivery_id)
     except Exception:
-        inbound.logger.exception("could not enqueue WhatsApp delivery %s", delivery_id)
+        logger.exception("could not enqueue WhatsApp delivery %s", delivery_id)
 
 
 def _handshake(request):

@@ -109,7 +109,8 @@ def test_an_alert_reaches_whatsapp_and_the_button_reply_acknowledges_it_live(pag
     )
     factories.OperatorFactory(username="op-wa-alert")
     log_in(page, url, "op-wa-alert")
-    page.goto(f"{url}/alerts/")
+    expect(page).to_have_url(f"{url}/joc/")  # the dashboard
+    page.get_by_role("link", name="Alerts", exact=True).click()
     page.get_by_role("link", name="New alert").click()
     page.get_by_label("Title").fill("Gas leak")
     page.get_by_label("Message").fill("Keep clear of AZ Berman Drive.")

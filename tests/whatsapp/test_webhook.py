@@ -125,3 +125,25 @@ def test_deliveries_for_another_phone_number_are_ignored(deliver, rep):
 
 def test_only_get_and_post(client, line):
     assert client.put("/whatsapp/webhook/").status_code == 405
+
+
+def test_the_answer_comes_before_the_processing(
+    client, line, rep, settings, django_capture_on_commit_callbacks
+):
+    """With the database task queue, the POST stores the delivery and queues its processing;
+    nothing is parsed in the request. The worker's run then handles it."""
+    from django_tasks_db.models import DBTaskResult
+
+    from reports.whatsapp import inbound
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    raw, signature = signed_text("Queued, not yet processed")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post(client, raw, signature).status_code == 200
+    delivery = Delivery.objects.get()
+    assert delivery.processed_at is None and not InboundMessage.objects.exists()
+    queued = DBTaskResult.objects.get()
+    assert queued.task_path == "reports.whatsapp.inbound.process_delivery"
+    assert queued.args_kwargs["args"] == [delivery.pk]
+    inbound.process_delivery.call(delivery.pk)
+    assert rep.user.reports.get().description == "Queued, not yet processed"
