@@ -3,6 +3,8 @@ WhatsApp id), each message sent with its delivery status, and each status once."
 
 from django.db import models
 
+from alerts.models import AlertDelivery
+
 
 class Delivery(models.Model):
     """One signed POST from Meta, stored before anything is parsed: nothing is lost if the
@@ -85,12 +87,8 @@ class InboundMessage(models.Model):
 class OutboundMessage(models.Model):
     """One message the line sends, and how far it got (from the status webhooks)."""
 
-    class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SENT = "sent", "Sent"
-        DELIVERED = "delivered", "Delivered"
-        READ = "read", "Read"
-        FAILED = "failed", "Failed"
+    # The states of an alert's delivery record, which a WhatsApp alert's message mirrors.
+    Status = AlertDelivery.Status
 
     wamid = models.CharField(max_length=255, unique=True, null=True, blank=True)
     to = models.CharField(max_length=64)
