@@ -12,6 +12,14 @@ from watchline import permissions
 
 
 class QueueFilterForm(forms.Form):
+    q = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Search",
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": "Reference, place or report text"}
+        ),
+    )
     status = forms.ChoiceField(
         required=False,
         choices=[("", "Any open")]
@@ -38,9 +46,23 @@ class QueueFilterForm(forms.Form):
         ],
     )
 
+    sort = forms.ChoiceField(
+        required=False,
+        widget=forms.HiddenInput,
+        choices=[("", "Queue order")]
+        + [(f"{d}{name}", name) for name in IncidentQuerySet.SORTS for d in ("", "-")],
+    )
+
+    @property
+    def chosen_sort(self):
+        """The valid sort asked for, or "" (the queue order)."""
+        return self.cleaned_data.get("sort", "") if self.is_valid() else ""
+
     def filter(self, incidents, user):
         """Apply the valid filters to `incidents`; invalid values are ignored."""
         data = self.cleaned_data if self.is_valid() else {}
+        if data.get("q"):
+            incidents = incidents.search(data["q"])
         if data.get("status"):
             incidents = incidents.filter(status=data["status"])
         for name in ("category", "ward", "priority"):

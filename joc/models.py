@@ -1,7 +1,7 @@
 from django.apps import apps
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, Subquery, When
 
 
 class IncidentQuerySet(models.QuerySet):
@@ -12,12 +12,58 @@ class IncidentQuerySet(models.QuerySet):
 
     QUEUE_ORDER = ("priority", "-last_report_at", "-pk")
 
-    def first_in_queue(self, limit):
-        """The keys of the first `limit` incidents in queue order: a subquery, so the counts of
-        `for_dashboard` are taken for those rows only, not for every open incident."""
-        return self.order_by(*self.QUEUE_ORDER).values("pk")[:limit]
+    # The queue's sortable columns: name -> ordering (before the queue order, which breaks
+    # ties). dashboard.js compares the row's data-sort-<name> attribute to place live rows.
+    SORTS = {
+        "reference": ("reference",),
+        "category": ("category__name",),
+        "place": ("location_text",),
+        "ward": ("ward__number",),
+        "status": ("status_rank",),
+        "age": ("created_at",),
+        "handler": ("assigned_to__username",),
+    }
 
-    def for_dashboard(self, user):
+    def search(self, text):
+        """Incidents whose reference, place or title, or any report's text or place, contains
+        every word of `text` (case-insensitive). One subquery per word, no row duplicates."""
+        Report = apps.get_model("reports", "Report")
+        found = self
+        for word in text.split():
+            in_reports = Report.objects.filter(incident=OuterRef("pk")).filter(
+                Q(description__icontains=word)
+                | Q(location_text__icontains=word)
+                | Q(reference__icontains=word)
+            )
+            found = found.filter(
+                Q(reference__icontains=word)
+                | Q(location_text__icontains=word)
+                | Q(title__icontains=word)
+                | Exists(in_reports)
+            )
+        return found
+
+    def sorted_by(self, sort):
+        """Order by a column of `SORTS` ("-name" descending), then the queue order."""
+        name = sort.removeprefix("-")
+        incidents = self
+        if name == "status":
+            ranks = [When(status=s, then=rank) for rank, s in enumerate(self.OPEN_STATUSES)]
+            incidents = incidents.annotate(status_rank=Case(*ranks, default=len(ranks)))
+        descending = sort.startswith("-")
+        fields = [
+            F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
+            for field in self.SORTS.get(name, ())
+        ]
+        return incidents.order_by(*fields, *self.QUEUE_ORDER)
+
+    def first_in_queue(self, limit, sort=""):
+        """The keys of the first `limit` incidents in queue order (or `sort`): a subquery, so
+        the counts of `for_dashboard` are taken for those rows only, not for every open
+        incident."""
+        return self.sorted_by(sort).values("pk")[:limit]
+
+    def for_dashboard(self, user, sort=""):
         """Queue rows: counts of reports and CWGs, whether any is life-threatening, and when
         `user` last opened each incident, in one query whatever the number of rows."""
         seen = IncidentView.objects.filter(incident=OuterRef("pk"), user=user)
@@ -33,7 +79,7 @@ class IncidentQuerySet(models.QuerySet):
                 ),
                 seen_at=Subquery(seen.values("seen_at")[:1]),
             )
-            .order_by(*self.QUEUE_ORDER)
+            .sorted_by(sort)
         )
 
     def for_detail(self):
@@ -167,6 +213,12 @@ class Incident(models.Model):
         first, newest incident first): dashboard.js places live rows by comparing it alone."""
         newest_first = 10**16 - int(self.last_report_at.timestamp() * 1_000_000)
         return f"{self.priority}:{newest_first:017d}:{10**12 - self.pk:013d}"
+
+    @property
+    def status_sort_key(self):
+        """The status's place in the lifecycle, like `sorted_by("status")`."""
+        statuses = IncidentQuerySet.OPEN_STATUSES
+        return statuses.index(self.status) if self.status in statuses else len(statuses)
 
     @property
     def is_new_for_viewer(self):

@@ -9,6 +9,19 @@ from joc import forms, services
 from joc.models import Incident, Resource
 from watchline import permissions
 
+# The queue's columns: (heading, sort name or None).
+QUEUE_COLUMNS = [
+    ("Incident", "reference"),
+    ("Category", "category"),
+    ("Place", "place"),
+    ("Ward", "ward"),
+    ("Priority", ""),
+    ("Status", "status"),
+    ("Reports", None),
+    ("Reported", "age"),
+    ("Handler", "handler"),
+]
+
 
 @permissions.operator_required
 @require_GET
@@ -18,13 +31,15 @@ def dashboard(request):
     filters = forms.QueueFilterForm(request.GET)
     matching = filters.filter(Incident.objects.open(), request.user)
     limit = settings.DASHBOARD_QUEUE_LIMIT
+    sort = filters.chosen_sort
+    first = matching.first_in_queue(limit, sort)
     context = {
-        "incidents": Incident.objects.filter(pk__in=matching.first_in_queue(limit)).for_dashboard(
-            request.user
-        ),
+        "incidents": Incident.objects.filter(pk__in=first).for_dashboard(request.user, sort),
         "total": matching.count(),
         "limit": limit,
         "filters": filters,
+        "sort": sort,
+        "columns": _queue_columns(request.GET, sort),
     }
     if request.htmx:
         return render(request, "joc/_queue.html", context)
@@ -33,6 +48,22 @@ def dashboard(request):
     context["map_tile_attribution"] = settings.MAP_TILE_ATTRIBUTION
     context["map_center"] = settings.MAP_CENTER
     return render(request, "joc/dashboard.html", context)
+
+
+def _queue_columns(query, sort):
+    """Each queue column's heading, the link that sorts by it (ascending, or descending when
+    it is already the ascending sort) and its aria-sort state."""
+    columns = []
+    for heading, name in QUEUE_COLUMNS:
+        column = {"heading": heading, "href": None, "state": None}
+        if name is not None:
+            params = query.copy()
+            params["sort"] = f"-{name}" if sort == name and name else name
+            column["href"] = "?" + params.urlencode()
+            if sort.removeprefix("-") == name:
+                column["state"] = "descending" if sort.startswith("-") else "ascending"
+        columns.append(column)
+    return columns
 
 
 @permissions.operator_required

@@ -86,9 +86,19 @@
   // dashboard. This screen places it by its own filters and order, keeps its own "new" mark,
   // and drops the row when the incident leaves the open queue. Nothing is fetched per event;
   // the queue reloads over HTTP only when the filters change or the socket reconnects.
-  function matchesFilters(row) {
+  // A search matches on the server against the reports' text too: a live row is shown when its
+  // reference, category or place holds every word, and kept when it was already listed.
+  function matchesSearch(row, form, listed) {
+    var text = form.elements.q && form.elements.q.value.trim().toLowerCase();
+    if (!text || listed) return true;
+    var label = row.dataset.label.toLowerCase();
+    return text.split(/\s+/).every(function (word) { return label.indexOf(word) !== -1; });
+  }
+
+  function matchesFilters(row, listed) {
     var form = document.getElementById("queue-filters");
     if (!form) return true;
+    if (!matchesSearch(row, form, listed)) return false;
     var wanted = {
       status: form.elements.status && form.elements.status.value,
       category: form.elements.category && form.elements.category.value,
@@ -104,7 +114,20 @@
   }
 
   // data-order is the server's queue key (Incident.queue_key): it sorts as the queue does.
+  // A column sort (data-sort on the queue, "-name" descending) compares the rows'
+  // data-sort-<name> first, empty values last, as IncidentQuerySet.sorted_by does.
   function comesBefore(a, b) {
+    var queue = document.getElementById("queue");
+    var sort = (queue && queue.dataset.sort) || "";
+    var name = sort.replace(/^-/, "");
+    if (name) {
+      var key = "sort" + name.charAt(0).toUpperCase() + name.slice(1);
+      var x = a.dataset[key] || "", y = b.dataset[key] || "";
+      if (x !== y) {
+        if (!x || !y) return Boolean(x);
+        return sort.charAt(0) === "-" ? x > y : x < y;
+      }
+    }
     return a.dataset.order < b.dataset.order;
   }
 
@@ -118,7 +141,7 @@
       if (row && old.classList.contains("is-new")) row.classList.add("is-new");
       old.remove();
     }
-    if (row && matchesFilters(row)) {
+    if (row && matchesFilters(row, Boolean(old))) {
       var next = Array.prototype.find.call(body.querySelectorAll("tr[data-pin]"), function (other) {
         return comesBefore(row, other);
       });
