@@ -1,6 +1,7 @@
 from django import forms
 from django.utils import timezone
 
+from alerts import services
 from alerts.models import Alert, AlertVersion
 from cwg.models import Ward
 from joc.models import Incident
@@ -22,7 +23,8 @@ class AlertForm(forms.Form):
         queryset=Ward.objects.all(),
         required=False,
         label="Target wards",
-        help_text="Hold Ctrl (or Cmd) to select several.",
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Tick every ward to alert; type in the box above the list to find one.",
     )
     expires_at = forms.DateTimeField(
         label="Expires at",
@@ -41,6 +43,20 @@ class AlertForm(forms.Form):
                 "message": f"{incident.category}: {incident.location_text}.",
                 "wards": list(suggested_wards),
             }
+        )
+
+    def reach(self):
+        """(CWGs, representatives) the alert would reach with the wards chosen so far; the
+        form's other fields may still be incomplete."""
+        data = self.initial
+        if self.is_bound:
+            self.is_valid()
+            data = self.cleaned_data
+        incident = data.get("incident")
+        return services.reach(
+            data.get("wards") or [],
+            data.get("all_wards", False),
+            incident.exercise if incident else None,
         )
 
     def clean_expires_at(self):

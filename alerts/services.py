@@ -37,10 +37,23 @@ def needs_approval(severity, all_wards, user):
 def target_cwgs(alert):
     """The approved CWGs covering a target ward of `alert` (every approved CWG for all wards);
     an exercise alert reaches only the CWGs taking part in its exercise."""
+    return cwgs_reached(alert.wards.all(), alert.all_wards, alert.exercise)
+
+
+def cwgs_reached(wards, all_wards, exercise=None):
+    """The approved CWGs an alert to `wards` (or all wards) would reach, within `exercise`'s
+    participants for an exercise alert."""
     cwgs = CommunityWatchGroup.objects.approved()
-    if alert.exercise_id:
-        cwgs = cwgs.filter(pk__in=alert.exercise.participants().values("pk"))
-    return cwgs if alert.all_wards else cwgs.covering(alert.wards.all())
+    if exercise is not None:
+        cwgs = cwgs.filter(pk__in=exercise.participants().values("pk"))
+    return cwgs if all_wards else cwgs.covering(wards)
+
+
+def reach(wards, all_wards, exercise=None):
+    """(CWGs, active representatives) an alert would reach, before it is sent: two counts."""
+    cwgs = cwgs_reached(wards, all_wards, exercise)
+    people = Representative.objects.active().filter(cwg__in=cwgs.values("pk"))
+    return cwgs.count(), people.count()
 
 
 def suggested_wards(incident):

@@ -6,6 +6,7 @@ app_name = "alerts"
 urlpatterns = [
     path("", views.alert_list, name="list"),
     path("new/", views.new, name="new"),
+    path("new/reach/", views.reach, name="reach"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/approve/", views.approve, name="approve"),
     path("<int:pk>/update/", views.update, name="update"),

@@ -56,6 +56,7 @@ def new(request):
     uncovered = Ward.objects.without_approved_cwg()
     context = {
         "form": form,
+        "reach": form.reach(),
         "uncovered": uncovered,
         "uncovered_numbers": [ward.number for ward in uncovered],
         "map_tile_url": settings.MAP_TILE_URL,
@@ -63,6 +64,16 @@ def new(request):
         "map_center": settings.MAP_CENTER,
     }
     return render(request, "alerts/new.html", context)
+
+
+@permissions.operator_required
+@require_GET
+def reach(request):
+    """How many CWGs and representatives the alert being composed would reach (htmx, live)."""
+    form = forms.AlertForm(request.GET)
+    if "incident" in form.errors:
+        raise BadRequest("unknown incident")
+    return render(request, "alerts/_reach.html", {"reach": form.reach()})
 
 
 @permissions.operator_required

@@ -70,9 +70,9 @@ class ResourceAdmin(admin.ModelAdmin):
     """A unit's status follows its dispatches; the admin can only take it out of service or
     back, through the service, which tells every dashboard."""
 
-    list_display = ["call_sign", "agency", "status", "updated_at"]
+    list_display = ["call_sign", "agency", "base", "status", "updated_at"]
     list_filter = ["agency", "status"]
-    search_fields = ["call_sign", "description"]
+    search_fields = ["call_sign", "description", "base"]
     actions = ["take_out_of_service", "return_to_service"]
 
     def get_readonly_fields(self, request, obj=None):

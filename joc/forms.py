@@ -3,6 +3,7 @@ changes the incident carries the `version` the operator saw."""
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.html import escape
 
 from cwg.models import Ward
 from joc import services
@@ -127,8 +128,13 @@ class OutcomeForm(VersionForm):
     outcome = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=4000)
 
 
+class ResourceChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return obj.summary
+
+
 class DispatchForm(VersionForm):
-    resources = forms.ModelMultipleChoiceField(
+    resources = ResourceChoiceField(
         queryset=Resource.objects.filter(status=Resource.Status.AVAILABLE),
         widget=forms.CheckboxSelectMultiple,
         error_messages={"invalid_choice": "%(value)s is no longer available."},
@@ -154,6 +160,29 @@ class TextForm(forms.Form):
     def __init__(self, *args, incident=None, **kwargs):
         self.incident = incident
         super().__init__(*args, **kwargs)
+
+
+class PublicFollowUpForm(TextForm):
+    """A message the reporting CWGs' representatives read: it says so, and names them."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["text"]
+        field.label = "Public follow-up (the reporting CWGs see it)"
+        cwgs = sorted({r.cwg.name for r in self.incident.reports.all()}) if self.incident else []
+        names = escape(", ".join(cwgs)) or "the reporting CWGs"  # help text is not escaped
+        field.help_text = (
+            f"Seen by the representatives of {names} on their report pages, word for word."
+        )
+
+
+class InternalNoteForm(TextForm):
+    """A note for the JOC alone."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["text"].label = "Internal note (JOC only)"
+        self.fields["text"].help_text = "Only JOC operators and supervisors see it; never a CWG."
 
 
 class ReportMoveForm(forms.Form):

@@ -316,6 +316,9 @@ class Resource(models.Model):
     call_sign = models.CharField(max_length=40, unique=True)
     agency = models.CharField(max_length=20, choices=Agency.choices)
     description = models.CharField(max_length=200, blank=True)
+    base = models.CharField(
+        max_length=120, blank=True, help_text="Where the unit is based (station, depot, area)."
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.AVAILABLE)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -324,6 +327,12 @@ class Resource(models.Model):
 
     def __str__(self):
         return f"{self.call_sign} ({self.get_agency_display()})"
+
+    @property
+    def summary(self):
+        """Call sign, agency and base: what a dispatcher chooses by."""
+        base = f", {self.base}" if self.base else ""
+        return f"{self.call_sign} · {self.get_agency_display()}{base}"
 
 
 class Dispatch(models.Model):

@@ -148,8 +148,11 @@ ACTIONS = {
     ),
     "close": (forms.OutcomeForm, lambda i, u, d: services.close(i, d["version"], u, d["outcome"])),
     "merge": (forms.MergeForm, lambda i, u, d: services.merge(i, d["version"], u, d["target"])),
-    "add_note": (forms.TextForm, lambda i, u, d: services.add_note(i, u, d["text"])),
-    "post_follow_up": (forms.TextForm, lambda i, u, d: services.post_follow_up(i, u, d["text"])),
+    "add_note": (forms.InternalNoteForm, lambda i, u, d: services.add_note(i, u, d["text"])),
+    "post_follow_up": (
+        forms.PublicFollowUpForm,
+        lambda i, u, d: services.post_follow_up(i, u, d["text"]),
+    ),
     "move_report": (
         forms.ReportMoveForm,
         lambda i, u, d: (

@@ -142,6 +142,9 @@ class ReportPhoto(models.Model):
     )
     original = models.FileField(upload_to=photo_upload_to)
     public = models.FileField(upload_to=photo_upload_to)
+    # A small copy of `public` (320 px) for pages that show many photos; empty on photos
+    # stored before it existed, which are shown by their public copy.
+    thumbnail = models.FileField(upload_to=photo_upload_to, blank=True)
     content_type = models.CharField(max_length=40)
     size = models.PositiveIntegerField()
     exif_latitude = models.FloatField(null=True, blank=True)

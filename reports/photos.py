@@ -12,6 +12,7 @@ MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 50_000_000
 MAX_PHOTOS = 5
 PUBLIC_MAX_SIDE = 2048
+THUMBNAIL_MAX_SIDE = 320
 FORMATS = {
     "JPEG": ("image/jpeg", "jpg"),
     "PNG": ("image/png", "png"),
@@ -29,6 +30,7 @@ class CheckedPhoto:
     latitude: float | None
     longitude: float | None
     public: ContentFile
+    thumbnail: ContentFile
 
 
 def check(upload):
@@ -52,8 +54,16 @@ def check(upload):
         upload.seek(0)
     content_type, extension = FORMATS[image.format]
     latitude, longitude = exif_location(image)
+    pixels = clean_pixels(image)
     return CheckedPhoto(
-        upload, content_type, extension, upload.size, latitude, longitude, stripped(image)
+        upload,
+        content_type,
+        extension,
+        upload.size,
+        latitude,
+        longitude,
+        public=encoded(pixels, image.format, PUBLIC_MAX_SIDE),
+        thumbnail=encoded(pixels, image.format, THUMBNAIL_MAX_SIDE),
     )
 
 
@@ -76,13 +86,20 @@ def _degrees(dms, ref, negative):
     return -value if str(ref).upper().startswith(negative) else value
 
 
-def stripped(image):
-    """A re-encoded copy with the pixels only: upright, at most 2048 px, no EXIF or text."""
+def clean_pixels(image):
+    """The pixels only: upright, without EXIF or text."""
     clean = ImageOps.exif_transpose(image)
-    clean.thumbnail((PUBLIC_MAX_SIDE, PUBLIC_MAX_SIDE))
     keeps_alpha = image.format != "JPEG" and clean.has_transparency_data
     pixels = clean.convert("RGBA" if keeps_alpha else "RGB")
     pixels.info.clear()
+    return pixels
+
+
+def encoded(pixels, image_format, max_side):
+    """A copy of `pixels` at most `max_side` px on its longest side, in `image_format`: the
+    stripped public copy (2048 px) and the thumbnail (320 px) the incident page shows."""
+    copy = pixels.copy()
+    copy.thumbnail((max_side, max_side))
     out = io.BytesIO()
-    pixels.save(out, image.format, **({"quality": 85} if image.format != "PNG" else {}))
+    copy.save(out, image_format, **({"quality": 85} if image_format != "PNG" else {}))
     return ContentFile(out.getvalue())

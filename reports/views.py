@@ -126,13 +126,14 @@ def follow_up(request, reference):
 @require_GET
 def photo(request, pk, variant):
     """A report's photo, only through this permission check: the original (with its EXIF
-    location) for operators, the stripped copy for the reporting CWG."""
-    if variant not in ("public", "original"):
+    location) for operators, the stripped copy and its thumbnail for the reporting CWG."""
+    if variant not in ("public", "original", "thumbnail"):
         raise Http404
     found = get_object_or_404(ReportPhoto.objects.select_related("report"), pk=pk)
     if not permissions.can_view_photo(request.user, found, variant):
         raise PermissionDenied
-    response = FileResponse(getattr(found, variant).open("rb"), content_type=found.content_type)
+    file = getattr(found, variant) or found.public  # photos older than their thumbnail
+    response = FileResponse(file.open("rb"), content_type=found.content_type)
     response["Cache-Control"] = "private, max-age=3600"
     response["Content-Disposition"] = "inline"
     return response

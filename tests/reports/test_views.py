@@ -187,11 +187,15 @@ def test_photos_by_role_variant_and_cwg(client, representative, operator):
     assert public.status_code == 200 and public["Content-Type"] == "image/jpeg"
     assert dict(Image.open(_body(public)).getexif()) == {}
     assert client.get(photo_url(photo, "original")).status_code == 403
-    assert client.get(photo_url(photo, "thumbnail")).status_code == 404
+    assert client.get(photo_url(photo, "bogus")).status_code == 404
+    # The small copy the incident page shows: no metadata either, at most 320 px.
+    thumbnail = Image.open(_body(client.get(photo_url(photo, "thumbnail"))))
+    assert max(thumbnail.size) <= 320 and dict(thumbnail.getexif()) == {}
     assert client.get(reverse("reports:photo", args=[999, "public"])).status_code == 404
 
     client.force_login(factories.RepresentativeFactory().user)
     assert client.get(photo_url(photo, "public")).status_code == 403
+    assert client.get(photo_url(photo, "thumbnail")).status_code == 403
     client.force_login(operator)
     original = client.get(photo_url(photo, "original"))
     assert Image.open(_body(original)).getexif().get_ifd(images.GPS_IFD)

@@ -40,13 +40,13 @@ STAFF = [
 ]
 
 RESOURCES = [
-    ("SAPS-SP-01", Resource.Agency.SAPS, "Sea Point SAPS patrol van"),
-    ("MP-CBD-03", Resource.Agency.METRO_POLICE, "Metro Police CBD unit"),
-    ("LE-WS-02", Resource.Agency.LAW_ENFORCEMENT, "Law Enforcement Woodstock"),
-    ("FR-ENG-11", Resource.Agency.FIRE_RESCUE, "Fire engine, Roeland Street station"),
-    ("EMS-AMB-07", Resource.Agency.EMS, "Ambulance, Khayelitsha"),
-    ("DRM-TEAM-1", Resource.Agency.DISASTER_RISK, "Disaster Risk Management field team"),
-    ("TRF-BV-04", Resource.Agency.TRAFFIC, "Traffic, Bellville"),
+    ("SAPS-SP-01", Resource.Agency.SAPS, "Sea Point SAPS patrol van", "Sea Point police station"),
+    ("MP-CBD-03", Resource.Agency.METRO_POLICE, "Metro Police CBD unit", "Cape Town CBD"),
+    ("LE-WS-02", Resource.Agency.LAW_ENFORCEMENT, "Law Enforcement Woodstock", "Woodstock"),
+    ("FR-ENG-11", Resource.Agency.FIRE_RESCUE, "Fire engine", "Roeland Street fire station"),
+    ("EMS-AMB-07", Resource.Agency.EMS, "Ambulance", "Khayelitsha EMS base"),
+    ("DRM-TEAM-1", Resource.Agency.DISASTER_RISK, "DRM field team", "Goodwood DRM centre"),
+    ("TRF-BV-04", Resource.Agency.TRAFFIC, "Traffic", "Bellville traffic department"),
 ]
 
 
@@ -158,9 +158,10 @@ class Command(BaseCommand):
         self.rep_count = n
 
     def seed_resources(self):
-        for call_sign, agency, description in RESOURCES:
+        for call_sign, agency, description, base in RESOURCES:
             Resource.objects.get_or_create(
-                call_sign=call_sign, defaults={"agency": agency, "description": description}
+                call_sign=call_sign,
+                defaults={"agency": agency, "description": description, "base": base},
             )
 
     def seed_reports(self):
