@@ -108,5 +108,7 @@ def test_an_alert_about_an_incident_targets_its_ward_and_the_wards_sharing_a_bor
     form = operator_client.get("/alerts/new/", {"incident": incident.pk}).content.decode()
     assert "Preselected: the incident's ward and its neighbours, wards 2, 4, 5, 6, 8." in form
     for number in (2, 4, 5, 6, 8):
-        assert f'name="wards" value="{wards[number].pk}" id="id_wards_{number - 1}" checked>' in form
+        assert (
+            f'name="wards" value="{wards[number].pk}" id="id_wards_{number - 1}" checked>' in form
+        )
     assert f'value="{wards[1].pk}" id="id_wards_0">' in form  # only a corner: not ticked

@@ -48,12 +48,30 @@ def test_an_alert_reaches_the_wards_cwg_live_and_its_acknowledgement_reaches_the
     inside_page, outside_page = phone(inside), phone(outside)
 
     login(page, "op-alerts")
-    page.goto(f"{live_url}/alerts/new/?incident={incident.pk}")
+    # From the confirmed incident to the prefilled form in one click.
+    page.goto(f"{live_url}/joc/incidents/{incident.pk}/")
+    page.get_by_role("link", name="Send alert to the CWGs").click()
+    expect(page).to_have_url(f"{live_url}/alerts/new/?incident={incident.pk}")
     expect(page.get_by_label("Title")).to_have_value("Armed robbery at the Spar")
-    selected = page.get_by_label("Target wards").evaluate(
-        "select => Array.from(select.selectedOptions).map(o => Number(o.value))"
+    ticked = page.locator("#id_wards input:checked").evaluate_all(
+        "boxes => boxes.map(box => Number(box.value))"
     )
-    assert set(selected) == covered
+    assert set(ticked) == covered
+    reach = page.locator("#alert-reach")
+    expect(reach).to_have_text("Will reach 1 CWG and 1 representative.")
+    # The ward list is searchable checkboxes: one click adds a ward and keeps the others,
+    # and the count of who will receive it follows live.
+    page.get_by_label("Find a ward").fill(str(far_ward.number))
+    far_box = page.locator(f"#id_wards input[value='{far_ward.pk}']")
+    unmatched = factories.WardFactory(number=next(n for n in range(2, 117) if "1" not in str(n)))
+    expect(far_box).to_be_visible()
+    if unmatched.pk not in covered:  # ticked wards always stay in view
+        expect(page.locator(f"#id_wards input[value='{unmatched.pk}']")).to_be_hidden()
+    far_box.check()
+    expect(reach).to_have_text("Will reach 2 CWGs and 2 representatives.")
+    expect(page.locator("#id_wards input:checked")).to_have_count(len(covered) + 1)
+    far_box.uncheck()
+    expect(reach).to_have_text("Will reach 1 CWG and 1 representative.")
     page.get_by_label("Message").fill("Two suspects fled on foot towards the station.")
     page.get_by_label("Severity").select_option("emergency")
     page.get_by_role("button", name="Send alert").click()
@@ -96,7 +114,7 @@ def test_a_correction_replaces_the_banner_live_and_a_cancellation_removes_it(
     page.get_by_label("Title").fill("Water outage")
     page.get_by_label("Message").fill("No water until 18:00.")
     page.get_by_label("Severity").select_option("advisory")
-    page.get_by_label("Target wards").select_option(str(ward.pk))
+    page.get_by_role("group", name="Target wards").get_by_label(str(ward)).check()
     page.get_by_role("button", name="Send alert").click()
 
     banner = portal.locator("#portal-alert-list article")

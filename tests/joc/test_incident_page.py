@@ -35,7 +35,9 @@ def test_public_follow_up_and_internal_note_are_labelled_apart(operator_client):
     incident = factories.IncidentFactory()
     factories.ReportFactory(incident=incident, cwg__name="Sea <Point> Watch")
     html = page(operator_client, incident)
-    assert '<label for="id_post_follow_up_text">Public follow-up (the reporting CWGs see it)' in html
+    assert (
+        '<label for="id_post_follow_up_text">Public follow-up (the reporting CWGs see it)' in html
+    )
     assert "Seen by the representatives of Sea &lt;Point&gt; Watch on their report pages" in html
     assert '<label for="id_add_note_text">Internal note (JOC only)' in html
     assert "never a CWG" in html
