@@ -48,7 +48,9 @@ def test_filters_survive_live_updates(page, live_url, login, colleague):
     expect(page.locator("#live-state")).to_have_text("Live")
     page.get_by_label("Priority").select_option("1")
     expect(page.locator("#queue")).to_contain_text("No open incidents match")
-    expect(page).to_have_url(f"{live_url}/joc/?status=&category=&ward=&priority=1&exercise=")
+    expect(page).to_have_url(
+        f"{live_url}/joc/?q=&status=&category=&ward=&priority=1&exercise=&sort="
+    )
 
     colleague.goto(f"{live_url}/joc/incidents/{urgent.pk}/")
     colleague.locator("form:has(button:text('Set priority'))").get_by_label(
@@ -183,17 +185,19 @@ def test_verifying_and_dispatching_show_live_on_the_representatives_report(
     expect(page.locator("#incident-status")).to_have_text("Confirmed")
     expect(status).to_contain_text("Confirmed")
 
-    page.get_by_label("FIRE-1 (Fire & Rescue)").check()
+    page.get_by_label("FIRE-1 · Fire & Rescue").check()
     page.get_by_role("button", name="Dispatch").click()
     expect(page.locator("#incident-status")).to_have_text("Responding")
     expect(page.locator("#resources")).to_have_count(0)  # the panel lives on the dashboard
     expect(status).to_contain_text("Action taken")
 
-    page.locator("#id_post_follow_up_text").fill("Fire & Rescue are on the way.")
-    page.get_by_role("button", name="Send public follow-up to the reporting CWGs").click()
+    page.get_by_label("Public follow-up (the reporting CWGs see it)").fill(
+        "Fire & Rescue are on the way."
+    )
+    page.get_by_role("button", name="Send to the reporting CWGs").click()
     expect(phone.get_by_text("Fire & Rescue are on the way.")).to_be_visible()
     expect(page.locator(".timeline")).to_contain_text("Fire & Rescue are on the way.")
-    page.locator("#id_add_note_text").fill("Caller's number goes to voicemail")
+    page.get_by_label("Internal note (JOC only)").fill("Caller's number goes to voicemail")
     page.get_by_role("button", name="Add internal note").click()
     expect(page.locator(".timeline")).to_contain_text("Caller's number goes to voicemail")
     expect(phone.get_by_text("voicemail")).to_have_count(0)
@@ -209,7 +213,7 @@ def test_the_resources_panel_follows_a_dispatch_live(page, live_url, login, coll
     expect(unit).to_contain_text("Available")
 
     colleague.goto(f"{live_url}/joc/incidents/{incident.pk}/")
-    colleague.get_by_label("EMS-4 (EMS)").check()
+    colleague.get_by_label("EMS-4 · EMS").check()
     colleague.get_by_role("button", name="Dispatch").click()
     expect(unit).to_contain_text("Dispatched")
     colleague.get_by_role("button", name="En route: EMS-4").click()
