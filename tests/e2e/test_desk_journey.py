@@ -1,0 +1,147 @@
+"""Browser journeys of the JOC desk at 1280 × 800: a dense queue that fits, search, sorting and
+shortcuts, and failures that are never silent (a server that goes away and comes back)."""
+
+import pytest
+from playwright.sync_api import expect
+
+from joc.models import Incident
+from tests import factories
+
+DESK = {"viewport": {"width": 1280, "height": 800}}
+
+
+@pytest.fixture
+def desk(browser, login):
+    """An operator's 1280 × 800 desk screen, logged in."""
+    factories.OperatorFactory(username="op-desk", first_name="Thandi", last_name="Mokoena")
+    context = browser.new_context(**DESK)
+    page = context.new_page()
+    login(page, "op-desk")
+    yield page
+    context.close()
+
+
+def busy_queue(count=20):
+    """`count` open incidents, each with a report, some with a handler."""
+    handler = factories.OperatorFactory(first_name="Sipho", last_name="Dlamini")
+    cwg = factories.CWGFactory(name="Bellville CBD Watch")
+    incidents = []
+    for n in range(count):
+        incident = factories.IncidentFactory(
+            reference=f"I-2611-{n + 1:04d}",
+            location_text=f"Voortrekker Road and Durban Road, corner {n}",
+            priority=1 + n % 4,
+            assigned_to=handler if n % 3 == 0 else None,
+        )
+        factories.ReportFactory(
+            incident=incident, cwg=cwg, description=f"Report number {n}: smoke and a crowd"
+        )
+        incidents.append(incident)
+    return incidents
+
+
+def test_the_queue_fits_a_1280_desk_with_the_handler_and_15_rows_in_view(desk, live_url):
+    busy_queue(20)
+    desk.goto(f"{live_url}/joc/")
+    expect(desk.locator("#queue tbody tr[data-pin]")).to_have_count(20)
+    expect(desk.locator("#live-state")).to_have_text("Live")
+    layout = desk.evaluate(
+        """() => {
+        const queue = document.querySelector('#queue');
+        const root = document.documentElement;
+        const handler = [...queue.querySelectorAll('th')]
+            .find(th => th.textContent.includes('Handler'));
+        const side = document.querySelector('#desk-side').getBoundingClientRect();
+        const rows = [...queue.querySelectorAll('tbody tr[data-pin]')]
+            .map(r => r.getBoundingClientRect());
+        const reports = [...queue.querySelectorAll('tbody tr[data-pin] td:nth-child(7)')];
+        return {
+            pageOverflow: root.scrollWidth - root.clientWidth,
+            queueOverflow: queue.scrollWidth - queue.clientWidth,
+            handlerRight: handler.getBoundingClientRect().right,
+            sideLeft: side.left, sideRight: side.right,
+            rowsInView: rows.filter(r => r.bottom <= window.innerHeight).length,
+            tallest: Math.max(...rows.map(r => r.height)),
+            reportsClipped: reports.filter(td => td.scrollWidth > td.clientWidth).length,
+        };
+    }"""
+    )
+    assert layout["pageOverflow"] <= 0 and layout["queueOverflow"] <= 0
+    assert layout["handlerRight"] <= layout["sideLeft"]  # beside the side panel, not under it
+    assert layout["sideRight"] <= 1280  # map and resources in view too
+    assert layout["rowsInView"] >= 15
+    assert layout["tallest"] < 40  # one line: "1 report from 1 CWG" does not wrap
+    assert layout["reportsClipped"] == 0
+    expect(desk.locator("#map")).to_be_in_viewport()
+    expect(desk.locator("#queue tbody tr").first).to_contain_text("1 report from 1 CWG")
+    expect(desk.locator("#queue tbody tr").first.locator(".age")).to_have_text(" · now")
+
+    # The side panel folds away for a wider queue, and the choice survives a reload.
+    desk.get_by_role("button", name="Hide map and resources").click()
+    expect(desk.locator("#map")).to_be_hidden()
+    desk.reload()
+    expect(desk.locator("#map")).to_be_hidden()
+    desk.get_by_role("button", name="Show map and resources").click()
+    expect(desk.locator("#map")).to_be_visible()
+
+
+def test_search_sort_and_shortcuts(desk, live_url):
+    busy_queue(6)
+    flood = factories.IncidentFactory(
+        reference="I-2611-0099", location_text="Kuils River bridge", priority=4
+    )
+    factories.ReportFactory(incident=flood, description="Water is over the low-water bridge")
+    desk.goto(f"{live_url}/joc/")
+    rows = desk.locator("#queue tbody tr[data-pin]")
+    expect(rows).to_have_count(7)
+    expect(desk.locator("#live-state")).to_have_text("Live")
+
+    # `/` focuses the search; what is typed there is text, not shortcuts. The search looks
+    # into the reports' text on the server.
+    desk.keyboard.press("/")
+    search = desk.get_by_label("Search")
+    expect(search).to_be_focused()
+    desk.keyboard.type("low-water")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("I-2611-0099")
+    expect(desk.locator("tr.is-selected")).to_have_count(0)
+    search.fill("")
+    search.press("Enter")
+    expect(rows).to_have_count(7)
+
+    # Sort by place, then the other way.
+    desk.get_by_role("link", name="Place").click()
+    expect(rows.first).to_contain_text("Kuils River bridge")
+    desk.get_by_role("link", name="Place").click()
+    expect(rows.last).to_contain_text("Kuils River bridge")
+    expect(desk).to_have_url(
+        f"{live_url}/joc/?q=&status=&category=&ward=&priority=&exercise=&sort=-place"
+    )
+
+    # j/k move through the queue; a acknowledges the selected incident; ? lists the keys.
+    desk.locator("h1").click()
+    desk.keyboard.press("j")
+    desk.keyboard.press("j")
+    desk.keyboard.press("k")
+    selected = desk.locator("tr.is-selected")
+    expect(selected).to_have_count(1)
+    first_id = rows.first.get_attribute("id")
+    expect(selected).to_have_attribute("id", first_id)
+    desk.keyboard.press("a")
+    expect(desk.locator(f"#{first_id} .badge.acknowledged")).to_have_text("Acknowledged")
+    pk = int(first_id.removeprefix("incident-"))
+    acknowledged = Incident.objects.get(pk=pk)
+    assert acknowledged.status == "acknowledged"
+    assert acknowledged.events.filter(kind="acknowledge", actor__username="op-desk").exists()
+    desk.keyboard.press("?")
+    expect(desk.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
+    desk.keyboard.press("Escape")
+    expect(desk.get_by_role("dialog", name="Keyboard shortcuts")).to_be_hidden()
+    second = rows.nth(1).get_attribute("data-url")
+    desk.keyboard.press("j")
+    desk.keyboard.press("o")
+    expect(desk).to_have_url(f"{live_url}{second}")
+    # On the incident page, a acknowledges it.
+    expect(desk.locator("#incident-status")).to_have_text("New")
+    desk.keyboard.press("a")
+    expect(desk.locator("#incident-status")).to_have_text("Acknowledged")
