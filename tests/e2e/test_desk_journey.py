@@ -1,7 +1,13 @@
 """Browser journeys of the JOC desk at 1280 × 800: a dense queue that fits, search, sorting and
 shortcuts, and failures that are never silent (a server that goes away and comes back)."""
 
+import time
+from functools import partial
+
 import pytest
+from channels.testing.live import make_application, set_database_connection
+from daphne.testing import DaphneProcess
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 from playwright.sync_api import expect
 
 from joc.models import Incident
@@ -145,3 +151,93 @@ def test_search_sort_and_shortcuts(desk, live_url):
     expect(desk.locator("#incident-status")).to_have_text("New")
     desk.keyboard.press("a")
     expect(desk.locator("#incident-status")).to_have_text("Acknowledged")
+
+
+class RestartableServer:
+    """A live Daphne server of its own (the session's server must stay up for other tests),
+    that a test stops and starts again on the same port."""
+
+    def __init__(self, django_db_blocker):
+        self.blocker = django_db_blocker
+        self.port = 0
+        self.process = None
+
+    def start(self):
+        with self.blocker.unblock():
+            self.process = DaphneProcess(
+                "localhost",
+                partial(make_application, static_wrapper=ASGIStaticFilesHandler),
+                setup=set_database_connection,
+                port=self.port,
+            )
+            self.process.start()
+            if not self.process.ready.wait(timeout=30):
+                self.process.terminate()
+                raise RuntimeError("the live Daphne server did not start")
+        self.port = self.process.port.value
+        return f"http://localhost:{self.port}"
+
+    def stop(self):
+        self.process.terminate()
+        self.process.join(timeout=10)
+
+
+@pytest.fixture
+def restartable(live_url, django_db_blocker):
+    server = RestartableServer(django_db_blocker)
+    yield server
+    if server.process and server.process.is_alive():
+        server.stop()
+
+
+def test_a_failed_action_says_so_keeps_the_text_and_the_page_recovers_by_itself(
+    browser, restartable
+):
+    url = restartable.start()
+    incident = factories.IncidentFactory(reference="I-2611-0500", title="Burst water main")
+    factories.ReportFactory(incident=incident)
+    factories.OperatorFactory(username="op-down")
+    context = browser.new_context(**DESK)
+    dashboard, page = context.new_page(), context.new_page()
+    dashboard.goto(f"{url}/accounts/login/")
+    dashboard.get_by_label("Username").fill("op-down")
+    dashboard.get_by_label("Password").fill("watchline")
+    dashboard.get_by_role("button", name="Log in").click()
+    expect(dashboard.locator("#live-state")).to_have_text("Live")
+    page.goto(f"{url}/joc/incidents/{incident.pk}/")
+    expect(page.locator("#live-state")).to_have_text("Live")
+    stale = dashboard.get_by_text("Offline: this queue may be out of date")
+    expect(stale).to_be_hidden()
+
+    restartable.stop()
+    expect(page.locator("#live-state")).to_have_text("Offline – reconnecting…")
+    expect(stale).to_be_visible()  # the queue is marked stale while the server is away
+    note = page.get_by_label("Internal note (JOC only)")
+    note.fill("Pump crew phoned, on their way")
+    page.get_by_role("button", name="Add internal note").click()
+    failed = page.locator(".internal-message .request-failed")
+    expect(failed).to_contain_text("Not saved: connection lost.")
+    expect(note).to_have_value("Pump crew phoned, on their way")  # nothing typed is lost
+    # A filter change on the dashboard fails as visibly.
+    dashboard.get_by_label("Priority").select_option("1")
+    expect(dashboard.locator("#queue-filters .request-failed")).to_contain_text(
+        "Not updated: connection lost."
+    )
+
+    restartable.start()
+    back = time.monotonic()
+    expect(page.locator("#live-state")).to_have_text("Live", timeout=5000)
+    expect(dashboard.locator("#live-state")).to_have_text("Live", timeout=5000)
+    assert time.monotonic() - back < 5  # live again within 5 s of the server's return
+    expect(stale).to_be_hidden()
+    failed.get_by_role("button", name="Retry").click()
+    expect(page.locator(".timeline")).to_contain_text("Pump crew phoned, on their way")
+    expect(failed).to_have_count(0)
+    assert incident.events.filter(kind="add_note").count() == 1
+
+    # A server error is not silent either.
+    page.route("**/set_priority/", lambda route: route.fulfill(status=500, body="boom"))
+    page.get_by_label("Priority").select_option("1")
+    page.get_by_role("button", name="Set priority").click()
+    expect(page.locator(".request-failed")).to_contain_text("Not saved: the server failed (500).")
+    context.close()
