@@ -47,7 +47,7 @@
       var template = document.createElement("template");
       template.innerHTML = text;
       var dropped = false;
-      Array.prototype.forEach.call(template.content.children, function (el) {
+      Array.prototype.slice.call(template.content.children).forEach(function (el) {
         if (!el.hasAttribute("hx-swap-oob")) return;
         var selector = oobSelector(el);
         if (!document.querySelector(selector)) {

@@ -241,3 +241,27 @@ def test_a_failed_action_says_so_keeps_the_text_and_the_page_recovers_by_itself(
     page.get_by_role("button", name="Set priority").click()
     expect(page.locator(".request-failed")).to_contain_text("Not saved: the server failed (500).")
     context.close()
+
+
+def test_live_fragments_for_other_pages_make_no_console_noise(browser, desk, live_url, login):
+    watched, acted = factories.IncidentFactory(), factories.IncidentFactory()
+    noise = []
+    desk.on("console", lambda m: noise.append(m.text) if m.type == "error" else None)
+    desk.goto(f"{live_url}/joc/incidents/{watched.pk}/")
+    expect(desk.locator("#live-state")).to_have_text("Live")
+    dashboard = desk.context.new_page()
+    dashboard.on("console", lambda m: noise.append(m.text) if m.type == "error" else None)
+    dashboard.goto(f"{live_url}/joc/")
+    expect(dashboard.locator("#live-state")).to_have_text("Live")
+    other = desk.context.new_page()
+    other.goto(f"{live_url}/joc/incidents/{acted.pk}/")
+    other.get_by_role("button", name="Acknowledge (take it)").click()
+    expect(other.locator("#incident-status")).to_have_text("Acknowledged")
+    # The event reached both pages: the queue row changed on the dashboard ...
+    expect(dashboard.locator(f"#incident-{acted.pk} .badge.acknowledged")).to_be_visible()
+    # ... and the incident page, which has no queue, ignored the queue's fragment quietly.
+    other.get_by_label("Internal note (JOC only)").fill("Checked the cameras")
+    other.get_by_role("button", name="Add internal note").click()
+    expect(other.locator(".timeline")).to_contain_text("Checked the cameras")
+    desk.wait_for_timeout(500)
+    assert [text for text in noise if "oobErrorNoTarget" in text] == []
