@@ -15,7 +15,7 @@ QUEUE_COLUMNS = [
     ("Category", "category"),
     ("Place", "place"),
     ("Ward", "ward"),
-    ("Priority", ""),
+    ("Pri.", ""),
     ("Status", "status"),
     ("Reports", None),
     ("Reported", "age"),

@@ -11,7 +11,7 @@
     if (minutes < 1) return "now";
     if (minutes < 60) return minutes + " min";
     var hours = Math.floor(minutes / 60);
-    if (hours < 48) return hours + " h " + String(minutes % 60).padStart(2, "0") + " min";
+    if (hours < 48) return hours + " h " + String(minutes % 60).padStart(2, "0");
     return Math.floor(hours / 24) + " d";
   }
 
