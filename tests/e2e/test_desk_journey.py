@@ -265,3 +265,17 @@ def test_live_fragments_for_other_pages_make_no_console_noise(browser, desk, liv
     expect(other.locator(".timeline")).to_contain_text("Checked the cameras")
     desk.wait_for_timeout(500)
     assert [text for text in noise if "oobErrorNoTarget" in text] == []
+
+
+def test_ages_keep_counting_beside_the_clock_time(desk, live_url):
+    incident = factories.IncidentFactory()
+    desk.clock.install()
+    desk.goto(f"{live_url}/joc/")
+    row = desk.locator(f"#incident-{incident.pk}")
+    local = incident.created_at.astimezone().strftime("%H:%M")
+    expect(row.locator("time")).to_have_text(local)
+    expect(row.locator(".age")).to_have_text(" · now")
+    desk.clock.run_for("03:10")
+    expect(row.locator(".age")).to_have_text(" · 3 min")
+    desk.clock.run_for("02:00:00")
+    expect(row.locator(".age")).to_have_text(" · 2 h 03")
