@@ -242,3 +242,29 @@ def test_an_incident_leaving_the_open_queue_is_published_without_its_row(
     html = async_to_sync(layer.receive)(channel)["html"]
     assert f'id="queue-signal" hx-swap-oob="outerHTML" hidden data-incident="{incident.pk}"' in html
     assert f'<tr id="incident-{incident.pk}"' not in html
+
+
+def test_merge_rechecks_its_target_under_lock(operator):
+    """The target the operator named may have changed since: merged elsewhere, or edited."""
+    source, target = incident_in("new"), incident_in("new")
+    seen_target = Incident.objects.get(pk=target.pk)
+    services.merge(target, 1, operator, incident_in("new"))  # the target is merged meanwhile
+    with pytest.raises(ActionRefused, match="merged"):
+        services.merge(source, 1, operator, seen_target)
+    other = incident_in("new")
+    seen_other = Incident.objects.get(pk=other.pk)
+    services.set_priority(other, 1, operator, 1)
+    with pytest.raises(StaleIncident):
+        services.merge(source, 1, operator, seen_other)
+    assert Incident.objects.get(pk=source.pk).status == "new"
+
+
+def test_link_and_split_are_refused_once_someone_else_moved_the_report(operator):
+    source = with_report(with_report(incident_in("new")))
+    report = source.reports.select_related("incident").first()
+    seen = Report.objects.select_related("incident").get(pk=report.pk)
+    services.link_report(report, incident_in("new"), operator)
+    with pytest.raises(ActionRefused, match="moved by someone else"):
+        services.link_report(seen, incident_in("new"), operator)
+    with pytest.raises(ActionRefused, match="moved by someone else"):
+        services.split_report(seen, operator)
