@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from joc import tasks
 from joc.models import Dispatch, Incident, IncidentEvent, IncidentQuerySet, IncidentView, Resource
 from reports import feedback
 from watchline import live, permissions, references
@@ -432,10 +433,12 @@ def report_followed_up(report, update):
 
 @transaction.atomic
 def post_follow_up(incident, actor, text):
-    """A public message every reporting CWG sees on its report page."""
-    _record(incident, actor, Kind.POST_FOLLOW_UP, note=text, public=True)
-    for report in incident.reports.select_related("cwg"):
-        feedback.post_joc_message(report, text, actor=actor)
+    """A public message every reporting CWG sees on its report page. The incident's timeline
+    has it at once; telling each report's sender is background work (`tasks.tell_reporters`),
+    so posting costs the same whether the incident has one report or a hundred."""
+    event = _record(incident, actor, Kind.POST_FOLLOW_UP, note=text, public=True)
+    report_ids = list(incident.reports.values_list("pk", flat=True))
+    transaction.on_commit(lambda: tasks.tell_reporters.enqueue(event.pk, report_ids))
     _publish(incident, news=f"Public follow-up by {_name(actor)} just now.")
     return incident
 
@@ -555,7 +558,7 @@ def _fresh(incident):
 
 
 def _record(incident, actor, kind, from_value="", to_value="", note="", public=False):
-    IncidentEvent.objects.create(
+    return IncidentEvent.objects.create(
         incident=incident,
         actor=actor,
         kind=kind,
