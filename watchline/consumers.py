@@ -27,12 +27,17 @@ class FragmentConsumer(AsyncWebsocketConsumer):
             await self.close(code=4403)
             return
         try:
+            if live.layer_is_shared():
+                # A socket is accepted only once a message went through the layer and back:
+                # after an outage the process's subscription to Redis is working again, so
+                # the page's resync (on open) and the live updates leave no gap.
+                await live.round_trip(timeout=2)
             for group in groups:
                 await self.channel_layer.group_add(group, self.channel_name)
         except Exception as failed:
-            # The layer (Redis) is down: "try again later", and the page retries.
+            # The layer (Redis) is down: the handshake is refused and the page retries.
             logger.warning("live socket refused, the channel layer failed: %r", failed)
-            await self.close(code=1013)
+            await self.close(code=sockets.RESYNC)
             return
         self.groups_joined = tuple(groups)
         await self.accept()

@@ -2,7 +2,7 @@
 
 A live update that cannot be delivered (the channel layer, Redis, is down) must not leave a
 dashboard saying "Live" while it misses a report. Every socket this process holds is closed
-with 1012 (service restart) when this process fails to publish, and when a periodic round trip
+with 4012 when this process fails to publish, and when a periodic round trip
 through the channel layer fails (another process's publish failed, or Redis went away): the
 page's WebSocket reconnects and reloads its state over HTTP (static/js/watchline.js), and says
 "Offline" until it can."""
@@ -15,7 +15,8 @@ from django.conf import settings
 
 logger = logging.getLogger(__name__)
 
-RESYNC = 1012  # "service restart": htmx's ws extension reconnects after it
+# Daphne sends only 1000 or 3000-4999: static/js/watchline.js reconnects after this one.
+RESYNC = 4012
 _open = {}  # consumer -> its event loop
 _watchdogs = {}  # event loop -> its watchdog task
 
@@ -43,7 +44,13 @@ def resync_all(reason):
     for consumer, loop in sockets:
         _open.pop(consumer, None)
         with contextlib.suppress(RuntimeError):  # the loop has ended
-            asyncio.run_coroutine_threadsafe(consumer.close(code=RESYNC), loop)
+            closing = asyncio.run_coroutine_threadsafe(consumer.close(code=RESYNC), loop)
+            closing.add_done_callback(_log_failure)
+
+
+def _log_failure(future):
+    if not future.cancelled() and future.exception() is not None:
+        logger.warning("a live socket could not be closed: %r", future.exception())
 
 
 def _needs_watchdog():

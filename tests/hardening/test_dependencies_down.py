@@ -129,6 +129,6 @@ def test_a_failed_live_update_closes_the_open_sockets_so_they_resync(settings):
 
         await sync_to_async(live.send_now)(live.OPERATORS, "<div>lost</div>")
         closed = await communicator.receive_output(timeout=5)
-        assert closed == {"type": "websocket.close", "code": 1012}
+        assert closed == {"type": "websocket.close", "code": 4012}
 
     async_to_sync(run)()
