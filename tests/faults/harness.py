@@ -5,6 +5,7 @@ Plus the load: phones that resend each report with its client token until it is 
 dashboards that reconnect and resync over HTTP as the page's JavaScript does."""
 
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -102,10 +103,8 @@ class Postgres:
         self._ctl("-m", "fast", "stop")
 
     def destroy(self):
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
             self.stop()
-        except subprocess.CalledProcessError:
-            pass
         shutil.rmtree(self.data, ignore_errors=True)
 
     def query(self, sql, *params):
