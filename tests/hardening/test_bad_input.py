@@ -94,3 +94,10 @@ def test_an_admin_list_filter_it_cannot_apply_is_a_4xx(client, query, changelist
     assert response.status_code in (200, 302, 400)
     if "%00" in query:
         assert response.status_code == 400
+
+
+def test_escalations_cannot_be_added_by_hand_in_the_admin(client):
+    """Only the sweep raises them; the add form, every field read-only, stored nothing valid."""
+    client.force_login(factories.AdminFactory())
+    assert client.post("/admin/exercises/escalation/add/", {}).status_code == 403
+    assert client.get("/admin/exercises/escalation/").status_code == 200
