@@ -132,3 +132,18 @@ def test_a_failed_live_update_closes_the_open_sockets_so_they_resync(settings):
         assert closed == {"type": "websocket.close", "code": 4012}
 
     async_to_sync(run)()
+
+
+def test_a_database_failure_outside_a_view_gets_the_static_503_not_the_500_page(rf):
+    """A failure the middleware cannot catch (a session saved after the view) reaches the 500
+    handler, whose own page needs the database: it answers the static 503 page instead."""
+    from django.db import OperationalError
+
+    from watchline import views
+
+    try:
+        raise OperationalError("connection refused")
+    except OperationalError:
+        response = views.server_error(rf.get("/reports/new/"))
+    assert response.status_code == 503 and response["Retry-After"] == "30"
+    assert b"send it again in a minute" in response.content
