@@ -78,8 +78,11 @@ def reject_cwg(cwg, actor, reason):
 
 
 def suspend_cwg(cwg, actor, reason):
-    """A suspended CWG's representatives can still log in and see why, but cannot report."""
-    _change_status(cwg, actor, {S.APPROVED}, S.SUSPENDED, reason)
+    """A suspended CWG's representatives can still log in and see why, but cannot report, and
+    its portals' live sockets close once they have shown the new status."""
+    with transaction.atomic():
+        _change_status(cwg, actor, {S.APPROVED}, S.SUSPENDED, reason)
+        live.access_changed(live.cwg_group(cwg.pk))
 
 
 def reinstate_cwg(cwg, actor, reason=""):
@@ -182,6 +185,7 @@ def _end(rep, actor):
     rep.ended_at = timezone.now()
     rep.ended_by = actor
     rep.save(update_fields=["active", "ended_at", "ended_by"])
+    live.access_changed(live.user_group(rep.user_id))
 
 
 def _change_status(cwg, actor, allowed_from, to_status, reason):

@@ -1,32 +1,48 @@
 """WebSocket consumers: each checks the user and the group before joining, then forwards
-pre-rendered fragments. They never query the database per event."""
+pre-rendered fragments. They never query the database per event.
 
+Access is checked again whenever it may have ended (the services and signals that end it send
+`access.changed` to the user's group or the CWG's, see `live.access_changed`) and every
+`WEBSOCKET_RECHECK_SECONDS` in any case, so a socket never outlives its user's access."""
+
+import asyncio
+import contextlib
+
+from channels.auth import get_user
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 
 from watchline import live, permissions
+
+UNAUTHENTICATED = 4401
+FORBIDDEN = 4403
 
 
 class FragmentConsumer(AsyncWebsocketConsumer):
     """Joins the groups `allowed_groups()` returns for this user, or closes the socket."""
 
     groups_joined = ()
+    recheck_task = None
 
     async def connect(self):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
-            await self.close(code=4401)
+            await self.close(code=UNAUTHENTICATED)
             return
         groups = await database_sync_to_async(self.allowed_groups)(user)
         if not groups:
-            await self.close(code=4403)
+            await self.close(code=FORBIDDEN)
             return
-        self.groups_joined = tuple(groups)
+        self.groups_joined = (*groups, live.user_group(user.pk))
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
+        self.recheck_task = asyncio.create_task(self.recheck_periodically())
 
     async def disconnect(self, code):
+        if self.recheck_task is not None:
+            self.recheck_task.cancel()
         for group in self.groups_joined:
             await self.channel_layer.group_discard(group, self.channel_name)
 
@@ -35,6 +51,38 @@ class FragmentConsumer(AsyncWebsocketConsumer):
 
     async def fragment(self, event):
         await self.send(text_data=event["html"])
+
+    async def access_changed(self, event):
+        session = self.scope.get("session")
+        ended = event.get("ended_session")
+        if ended and session is not None and session.session_key == ended:
+            await self.end_access()
+            return
+        await self.recheck()
+
+    async def recheck(self):
+        """Read the session and the user afresh (a logged-out session or an inactive user gives
+        an anonymous one) and close unless every group joined is still allowed."""
+        if not self.groups_joined:
+            return
+        user = await get_user(self.scope)
+        allowed = set()
+        if user.is_authenticated:
+            allowed = set(await database_sync_to_async(self.allowed_groups)(user))
+        if not allowed or not set(self.groups_joined[:-1]) <= allowed:
+            await self.end_access()
+
+    async def recheck_periodically(self):
+        with contextlib.suppress(asyncio.CancelledError):
+            while self.groups_joined:
+                await asyncio.sleep(settings.WEBSOCKET_RECHECK_SECONDS)
+                await self.recheck()
+
+    async def end_access(self):
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        self.groups_joined = ()
+        await self.close(code=FORBIDDEN)
 
     def allowed_groups(self, user):
         raise NotImplementedError
@@ -48,8 +96,12 @@ class DashboardConsumer(FragmentConsumer):
 
 
 class CWGConsumer(FragmentConsumer):
-    """A representative's portal: only their own CWG's group, named in the URL."""
+    """A representative's portal: only their own CWG's group, named in the URL, and only while
+    that CWG is approved (a suspended CWG's portal shows why over HTTP, not live)."""
 
     def allowed_groups(self, user):
         cwg_id = int(self.scope["url_route"]["kwargs"]["cwg_id"])
-        return [live.cwg_group(cwg_id)] if permissions.speaks_for(user, cwg_id) else []
+        rep = permissions.representative_of(user)
+        if rep is None or rep.cwg_id != cwg_id or not rep.cwg.is_approved:
+            return []
+        return [live.cwg_group(cwg_id)]

@@ -186,6 +186,10 @@ MAP_CENTER = (-33.93, 18.55)
 # the rest are a filter away.
 DASHBOARD_QUEUE_LIMIT = env.int("DASHBOARD_QUEUE_LIMIT", default=200)
 
+# Open WebSockets re-check their user's access at least this often (seconds), besides the
+# immediate re-check when a service ends access (logout, deactivation, a seat ended, ...).
+WEBSOCKET_RECHECK_SECONDS = env.float("WEBSOCKET_RECHECK_SECONDS", default=60)
+
 # Triage tuning (joc.services.triage_report).
 TRIAGE_DISTANCE_KM = env.float("TRIAGE_DISTANCE_KM", default=1.0)
 TRIAGE_WINDOW_MINUTES = env.int("TRIAGE_WINDOW_MINUTES", default=120)
