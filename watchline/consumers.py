@@ -13,7 +13,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from watchline import live, permissions
+from watchline import live, permissions, security
 
 UNAUTHENTICATED = 4401
 FORBIDDEN = 4403
@@ -30,7 +30,7 @@ class FragmentConsumer(AsyncWebsocketConsumer):
         if user is None or not user.is_authenticated:
             await self.close(code=UNAUTHENTICATED)
             return
-        groups = await database_sync_to_async(self.allowed_groups)(user)
+        groups = await database_sync_to_async(self.permitted_groups)(user)
         if not groups:
             await self.close(code=FORBIDDEN)
             return
@@ -68,7 +68,7 @@ class FragmentConsumer(AsyncWebsocketConsumer):
         user = await get_user(self.scope)
         allowed = set()
         if user.is_authenticated:
-            allowed = set(await database_sync_to_async(self.allowed_groups)(user))
+            allowed = set(await database_sync_to_async(self.permitted_groups)(user))
         if not allowed or not set(self.groups_joined[:-1]) <= allowed:
             await self.end_access()
 
@@ -83,6 +83,13 @@ class FragmentConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_discard(group, self.channel_name)
         self.groups_joined = ()
         await self.close(code=FORBIDDEN)
+
+    def permitted_groups(self, user):
+        """The allowed groups, none while the user owes a second factor (watchline.security)."""
+        user = security.verified_from_session(user, self.scope["session"])
+        if security.needs_second_factor(user):
+            return []
+        return self.allowed_groups(user)
 
     def allowed_groups(self, user):
         raise NotImplementedError

@@ -150,3 +150,22 @@ def test_the_periodic_recheck_closes_a_socket_whose_access_ended_silently(settin
         await stays.disconnect()
 
     run(scenario)
+
+
+def test_the_dashboard_socket_waits_for_the_second_factor():
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    operator = factories.OperatorFactory()
+    device = TOTPDevice.objects.create(user=operator, name="phone")
+    client = browser(operator)
+    refused, accepted = dashboard(client), dashboard(client)
+    code = {"token": f"{totp(device.bin_key):06d}"}
+
+    async def scenario():
+        assert not (await refused.connect())[0]
+        await database_sync_to_async(client.post)(reverse("two_factor_verify"), code)
+        assert (await accepted.connect())[0]
+        await accepted.disconnect()
+
+    run(scenario)

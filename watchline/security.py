@@ -1,0 +1,90 @@
+"""Account protections for the JOC floor and the city admins: two-factor authentication
+(TOTP through django-otp), an idle timeout, and the login lockout's page (django-axes)."""
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import render
+from django.urls import reverse
+from django_otp import DEVICE_ID_SESSION_KEY, user_has_device
+from django_otp.models import Device
+
+from watchline import permissions
+from watchline.models import SecurityPolicy
+
+
+def is_privileged(user):
+    """Operators, supervisors and city admins: the accounts with the most to lose."""
+    return user.is_authenticated and (permissions.is_operator(user) or user.is_staff)
+
+
+def needs_second_factor(user):
+    """The step this user still owes before using the site: "verify" (a code for their
+    device), "setup" (the policy requires a device they lack), or "" (none)."""
+    if not is_privileged(user) or getattr(user, "is_verified", lambda: False)():
+        return ""
+    if user_has_device(user):
+        return "verify"
+    if SecurityPolicy.current().require_two_factor:
+        return "setup"
+    return ""
+
+
+def verified_from_session(user, session):
+    """What django-otp's middleware does for a request, for a WebSocket's scope: the user,
+    told which device (if any) their session verified."""
+    device_id = session.get(DEVICE_ID_SESSION_KEY)
+    device = Device.from_persistent_id(device_id, for_verify=True) if device_id else None
+    user.otp_device = device if device is not None and device.user_id == user.pk else None
+    user.is_verified = lambda: user.otp_device is not None
+    return user
+
+
+def _exempt(path):
+    prefixes = (reverse("two_factor_setup"), reverse("two_factor_verify"), reverse("logout"))
+    return path.startswith(prefixes) or path.startswith(f"/{settings.STATIC_URL.lstrip('/')}")
+
+
+class TwoFactorMiddleware:
+    """Sends a privileged user who owes a second factor to set it up or to verify it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        step = needs_second_factor(request.user)
+        if step and not _exempt(request.path):
+            url = reverse("two_factor_setup" if step == "setup" else "two_factor_verify")
+            return redirect_to_login(request.get_full_path(), url)
+        return self.get_response(request)
+
+
+class IdleTimeoutMiddleware:
+    """Logs a privileged user out after `SESSION_IDLE_TIMEOUT` seconds without a request."""
+
+    KEY = "watchline_last_seen"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if is_privileged(request.user):
+            now = time.time()
+            last_seen = request.session.get(self.KEY, now)
+            if now - last_seen > settings.SESSION_IDLE_TIMEOUT:
+                logout(request)
+                messages.info(request, "You were logged out after a while without activity.")
+                return redirect_to_login(request.get_full_path())
+            request.session[self.KEY] = now
+        return self.get_response(request)
+
+
+def locked_out(request, credentials, *args, **kwargs):
+    """django-axes' answer to a locked-out login: the login page's look, a clear message."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    response = render(request, "registration/locked_out.html", {"minutes": minutes}, status=429)
+    response["Retry-After"] = str(minutes * 60)
+    return response
