@@ -6,4 +6,4 @@ class WatchlineConfig(AppConfig):
     verbose_name = "Watchline"
 
     def ready(self):
-        from watchline import signals  # noqa: F401  (connects the receivers)
+        from watchline import security, signals  # noqa: F401  (connects the receivers)

@@ -6,7 +6,9 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import redirect_to_login
+from django.dispatch import receiver
 from django.shortcuts import render
 from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY, user_has_device
@@ -28,7 +30,7 @@ def needs_second_factor(user):
         return ""
     if user_has_device(user):
         return "verify"
-    if SecurityPolicy.current().require_two_factor:
+    if SecurityPolicy.objects.filter(pk=1, require_two_factor=True).exists():
         return "setup"
     return ""
 
@@ -48,6 +50,13 @@ def _exempt(path):
     return path.startswith(prefixes) or path.startswith(f"/{settings.STATIC_URL.lstrip('/')}")
 
 
+# How long a session trusts its last look at the user's devices and the policy, and how
+# often it records the time it was last used: a request within that time costs no query.
+RECHECK_SECONDS = 60
+CHECKED_KEY = "watchline_2fa_checked"
+LAST_SEEN_KEY = "watchline_last_seen"
+
+
 class TwoFactorMiddleware:
     """Sends a privileged user who owes a second factor to set it up or to verify it."""
 
@@ -55,17 +64,20 @@ class TwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        step = needs_second_factor(request.user)
-        if step and not _exempt(request.path):
-            url = reverse("two_factor_setup" if step == "setup" else "two_factor_verify")
-            return redirect_to_login(request.get_full_path(), url)
+        user = request.user
+        if is_privileged(user) and not user.is_verified() and not _exempt(request.path):
+            now = time.time()
+            if now - request.session.get(CHECKED_KEY, 0) > RECHECK_SECONDS:
+                step = needs_second_factor(user)
+                if step:
+                    name = "two_factor_setup" if step == "setup" else "two_factor_verify"
+                    return redirect_to_login(request.get_full_path(), reverse(name))
+                request.session[CHECKED_KEY] = now
         return self.get_response(request)
 
 
 class IdleTimeoutMiddleware:
     """Logs a privileged user out after `SESSION_IDLE_TIMEOUT` seconds without a request."""
-
-    KEY = "watchline_last_seen"
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -73,13 +85,26 @@ class IdleTimeoutMiddleware:
     def __call__(self, request):
         if is_privileged(request.user):
             now = time.time()
-            last_seen = request.session.get(self.KEY, now)
+            last_seen = request.session.get(LAST_SEEN_KEY, now)
             if now - last_seen > settings.SESSION_IDLE_TIMEOUT:
                 logout(request)
                 messages.info(request, "You were logged out after a while without activity.")
                 return redirect_to_login(request.get_full_path())
-            request.session[self.KEY] = now
+            if now - last_seen > RECHECK_SECONDS or LAST_SEEN_KEY not in request.session:
+                request.session[LAST_SEEN_KEY] = now
         return self.get_response(request)
+
+
+@receiver(user_logged_in)
+def start_the_clocks(sender, request, user, **kwargs):
+    """A fresh login counts as activity, and a user who owes no second factor is not asked
+    again for a while: their first pages cost no extra query."""
+    if request is None or not hasattr(request, "session") or not is_privileged(user):
+        return
+    now = time.time()
+    request.session[LAST_SEEN_KEY] = now
+    if not needs_second_factor(user):
+        request.session[CHECKED_KEY] = now
 
 
 def locked_out(request, credentials, *args, **kwargs):

@@ -26,7 +26,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    "watchline.admin_site.WatchlineAdminConfig",  # django.contrib.admin, branded Watchline
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
