@@ -60,6 +60,9 @@ class EscalationAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     readonly_fields = ["incident", "dispatch", "kind", "limit_minutes", "raised_at", "cleared_at"]
 
+    def has_add_permission(self, request):
+        return False  # raised by the sweep only; an empty one could not be saved (a 500)
+
 
 @admin.register(ImprovementAction)
 class ImprovementActionAdmin(admin.ModelAdmin):
