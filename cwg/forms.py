@@ -4,6 +4,7 @@ from phonenumber_field.formfields import PhoneNumberField
 
 from cwg import services
 from cwg.models import CommunityWatchGroup, Representative, Ward
+from watchline import formfields
 
 S = CommunityWatchGroup.Status
 
@@ -11,7 +12,7 @@ S = CommunityWatchGroup.Status
 class CWGForm(forms.ModelForm):
     """The group itself, as its coordinator describes it on the public application."""
 
-    wards = forms.ModelMultipleChoiceField(
+    wards = formfields.ModelMultipleChoiceField(
         queryset=Ward.objects.all(),
         help_text="The ward(s) your group patrols (hold Ctrl to choose several on a computer).",
     )

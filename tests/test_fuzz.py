@@ -387,3 +387,102 @@ def test_every_filter(name, client):
             assert_escaped(response.content.decode(errors="replace"), name)
 
     run()
+
+
+# --- Every other form: exercises, alert follow-ups, accounts --------------------------------
+
+
+def prefixed(form_class, prefix=""):
+    return [f"{prefix}-{name}" if prefix else name for name in form_class.base_fields]
+
+
+def other_forms():
+    from alerts import forms as alert_forms
+    from exercises import forms as exercise_forms
+    from watchline.accounts import TokenForm
+
+    e = exercise_forms
+    evaluation = ["form"]
+    for form_class, prefix in (
+        (e.ObjectiveForm, "objective"),
+        (e.ObservationForm, "observation"),
+        (e.ImprovementActionForm, "action"),
+    ):
+        evaluation += prefixed(form_class, prefix)
+    # name: (role, URL kwargs, fields, the page that shows what was saved)
+    return {
+        "exercises:new": ("supervisor", {}, prefixed(e.ExerciseForm), "exercises:list"),
+        "exercises:edit": ("supervisor", {"pk"}, prefixed(e.ExerciseForm), "exercises:detail"),
+        "exercises:inject_new": ("supervisor", {"pk"}, prefixed(e.InjectForm), "exercises:detail"),
+        "exercises:inject_edit": (
+            "supervisor",
+            {"pk", "inject_id"},
+            prefixed(e.InjectForm),
+            "exercises:detail",
+        ),
+        "exercises:evaluation": ("supervisor", {"pk"}, evaluation, "exercises:after_action"),
+        "exercises:action_status": (
+            "supervisor",
+            {"pk", "action_id"},
+            prefixed(e.ActionStatusForm),
+            "exercises:evaluation",
+        ),
+        "alerts:update": ("operator", {"pk"}, prefixed(alert_forms.UpdateForm), "alerts:detail"),
+        "alerts:cancel": ("operator", {"pk"}, prefixed(alert_forms.CancelForm), "alerts:detail"),
+        "alerts:acknowledge": ("rep", {"pk"}, ["version"], "cwg:portal"),
+        "login": ("anonymous", {}, ["username", "password"], None),
+        "password_reset": ("anonymous", {}, ["email"], None),
+        "password_change": ("rep", {}, ["old_password", "new_password1", "new_password2"], None),
+        "two_factor_verify": ("operator", {}, prefixed(TokenForm), None),
+        "two_factor_setup": ("operator", {}, prefixed(TokenForm), None),
+    }
+
+
+OTHER_FORMS = sorted(other_forms())
+
+
+@pytest.mark.parametrize("name", OTHER_FORMS)
+def test_every_other_form(name, client, fuzz_settings, django_capture_on_commit_callbacks):
+    from alerts import services as alert_services
+    from exercises.models import Exercise, ImprovementAction, Inject, Objective, Observation
+
+    role, url_kwargs, fields, shown = other_forms()[name]
+    ward = factories.WardFactory(number=1)
+    rep = factories.RepresentativeFactory(cwg__wards=[ward])
+    supervisor = factories.SupervisorFactory()
+    inject = factories.InjectFactory(representative=rep)
+    alert = alert_services.compose(
+        supervisor,
+        title="Flood",
+        message="Avoid Main Road.",
+        severity="warning",
+        wards=[ward],
+        all_wards=False,
+        expires_at=None,
+    )
+    values = {
+        "pk": alert.pk if name.startswith("alerts:") else inject.exercise_id,
+        "inject_id": inject.pk,
+        "action_id": ImprovementAction.objects.create(
+            exercise=inject.exercise, action="Drill", owner="JOC", due_date="2026-12-01"
+        ).pk,
+    }
+    users = {"rep": rep.user, "operator": factories.OperatorFactory(), "supervisor": supervisor}
+    kwargs = {key: values[key] for key in url_kwargs}
+    url = reverse(name, kwargs=kwargs)
+    models = [Exercise, Inject, Objective, Observation, ImprovementAction, Alert, User]
+
+    @settings(FUZZ, max_examples=15)
+    @given(changes=overrides(fields))
+    def run(changes):
+        client.logout()
+        if role != "anonymous":
+            client.force_login(users[role])
+        post_and_check(client, url, changes, models, django_capture_on_commit_callbacks)
+        if shown:
+            page_kwargs = {} if shown in ("cwg:portal", "exercises:list") else {"pk": kwargs["pk"]}
+            page = client.get(reverse(shown, kwargs=page_kwargs))
+            assert page.status_code < 500
+            assert_escaped(page.content.decode(errors="replace"), shown)
+
+    run()
