@@ -209,3 +209,10 @@ def test_the_city_admin_edits_the_policy_in_the_admin(client):
     url = reverse("admin:watchline_securitypolicy_change", args=[SecurityPolicy.current().pk])
     client.post(url, {"require_two_factor": "on"})
     assert SecurityPolicy.current().require_two_factor
+
+
+def test_a_hostile_username_is_refused_without_a_500(client):
+    for username in ("x" * 5000, "a\x00b"):
+        response = log_in(client, username, "wrong-password")
+        assert response.status_code == 200
+    assert AccessAttempt.objects.filter(username="x" * 150).exists()

@@ -1,11 +1,13 @@
 """Account protections for the JOC floor and the city admins: two-factor authentication
 (TOTP through django-otp), an idle timeout, and the login lockout's page (django-axes)."""
 
+import ipaddress
 import time
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.models import User
 from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import redirect_to_login
 from django.dispatch import receiver
@@ -14,7 +16,7 @@ from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY, user_has_device
 from django_otp.models import Device
 
-from watchline import permissions
+from watchline import permissions, ratelimit
 from watchline.models import SecurityPolicy
 
 
@@ -39,7 +41,7 @@ def verified_from_session(user, session):
     """What django-otp's middleware does for a request, for a WebSocket's scope: the user,
     told which device (if any) their session verified."""
     device_id = session.get(DEVICE_ID_SESSION_KEY)
-    device = Device.from_persistent_id(device_id, for_verify=True) if device_id else None
+    device = Device.from_persistent_id(device_id) if device_id else None
     user.otp_device = device if device is not None and device.user_id == user.pk else None
     user.is_verified = lambda: user.otp_device is not None
     return user
@@ -105,6 +107,26 @@ def start_the_clocks(sender, request, user, **kwargs):
     request.session[LAST_SEEN_KEY] = now
     if not needs_second_factor(user):
         request.session[CHECKED_KEY] = now
+
+
+def client_ip(request):
+    """The client's address as the rate limits read it, for django-axes; None when it is not an
+    IP address (a request made up in code, as `Client.force_login` does, has none)."""
+    address = ratelimit.client_address(request)
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    return address
+
+
+def login_username(request, credentials):
+    """The username a login attempt named, for django-axes: as long as a username can be and
+    without NUL characters, so a hostile form cannot make recording the failure fail (a 500)."""
+    value = (credentials or {}).get("username")
+    if value is None:
+        value = request.POST.get("username", "") if request is not None else ""
+    return str(value).replace("\x00", "")[: User._meta.get_field("username").max_length]
 
 
 def locked_out(request, credentials, *args, **kwargs):

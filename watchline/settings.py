@@ -154,8 +154,9 @@ AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "watchline.ratelimit.client_address"
+AXES_CLIENT_IP_CALLABLE = "watchline.security.client_ip"
 AXES_LOCKOUT_CALLABLE = "watchline.security.locked_out"
+AXES_USERNAME_CALLABLE = "watchline.security.login_username"
 AXES_VERBOSE = False
 # Password reset requests per address, and emails per address asked for (count/period).
 PASSWORD_RESET_RATE_LIMIT = env.str("PASSWORD_RESET_RATE_LIMIT", default="5/h")

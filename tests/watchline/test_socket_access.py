@@ -163,9 +163,9 @@ def test_the_dashboard_socket_waits_for_the_second_factor():
     code = {"token": f"{totp(device.bin_key):06d}"}
 
     async def scenario():
-        assert not (await refused.connect())[0]
+        assert not (await refused.connect(timeout=5))[0]
         await database_sync_to_async(client.post)(reverse("two_factor_verify"), code)
-        assert (await accepted.connect())[0]
+        assert (await accepted.connect(timeout=5))[0]
         await accepted.disconnect()
 
     run(scenario)
