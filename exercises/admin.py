@@ -61,7 +61,8 @@ class EscalationAdmin(admin.ModelAdmin):
     readonly_fields = ["incident", "dispatch", "kind", "limit_minutes", "raised_at", "cleared_at"]
 
     def has_add_permission(self, request):
-        return False  # raised by the sweep only; an empty one could not be saved (a 500)
+        """Escalations are raised by the sweep only: an empty one cannot be stored (a 500)."""
+        return False
 
 
 @admin.register(ImprovementAction)

@@ -92,7 +92,7 @@ class PasswordResetView(auth_views.PasswordResetView):
         spec = settings.PASSWORD_RESET_RATE_LIMIT
         if not ratelimit.allow("password-reset", ratelimit.client_address(request), spec):
             return ratelimit.too_many_requests(
-                request, "Too many password reset requests came from this connection."
+                request, "Too many password reset requests came from this connection.", spec
             )
         return super().post(request, *args, **kwargs)
 

@@ -7,13 +7,16 @@ Access is checked again whenever it may have ended (the services and signals tha
 
 import asyncio
 import contextlib
+import logging
 
 from channels.auth import get_user
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from watchline import live, permissions, security
+from watchline import live, permissions, security, sockets
+
+logger = logging.getLogger(__name__)
 
 UNAUTHENTICATED = 4401
 FORBIDDEN = 4403
@@ -34,17 +37,36 @@ class FragmentConsumer(AsyncWebsocketConsumer):
         if not groups:
             await self.close(code=FORBIDDEN)
             return
-        self.groups_joined = (*groups, live.user_group(user.pk))
-        for group in self.groups_joined:
-            await self.channel_layer.group_add(group, self.channel_name)
+        groups = (*groups, live.user_group(user.pk))
+        try:
+            if live.layer_is_shared():
+                # A socket is accepted only once a message went through the layer and back:
+                # after an outage the process's subscription to Redis is working again, so
+                # the page's resync (on open) and the live updates leave no gap.
+                await live.round_trip(timeout=2)
+            for group in groups:
+                await self.channel_layer.group_add(group, self.channel_name)
+        except Exception as failed:
+            # The layer (Redis) is down: the handshake is refused and the page retries.
+            logger.warning("live socket refused, the channel layer failed: %r", failed)
+            await self.close(code=sockets.RESYNC)
+            return
+        self.groups_joined = groups
         await self.accept()
+        sockets.opened(self)
         self.recheck_task = asyncio.create_task(self.recheck_periodically())
 
     async def disconnect(self, code):
+        sockets.closed(self)
         if self.recheck_task is not None:
             self.recheck_task.cancel()
+        await self.leave_groups()
+
+    async def leave_groups(self):
         for group in self.groups_joined:
-            await self.channel_layer.group_discard(group, self.channel_name)
+            with contextlib.suppress(Exception):  # the layer may be down; nothing to release
+                await self.channel_layer.group_discard(group, self.channel_name)
+        self.groups_joined = ()
 
     async def receive(self, text_data=None, bytes_data=None):
         """Clients only listen; anything they send is ignored."""
@@ -79,9 +101,7 @@ class FragmentConsumer(AsyncWebsocketConsumer):
                 await self.recheck()
 
     async def end_access(self):
-        for group in self.groups_joined:
-            await self.channel_layer.group_discard(group, self.channel_name)
-        self.groups_joined = ()
+        await self.leave_groups()
         await self.close(code=FORBIDDEN)
 
     def permitted_groups(self, user):
@@ -112,3 +132,10 @@ class CWGConsumer(FragmentConsumer):
         if rep is None or rep.cwg_id != cwg_id or not rep.cwg.is_approved:
             return []
         return [live.cwg_group(cwg_id)]
+
+
+class NotFoundConsumer(AsyncWebsocketConsumer):
+    """Any other /ws/ path: closed with 4404 (the WebSocket's 404), never a server error."""
+
+    async def connect(self):
+        await self.close(code=4404)

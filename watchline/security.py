@@ -2,6 +2,7 @@
 (TOTP through django-otp), an idle timeout, and the login lockout's page (django-axes)."""
 
 import ipaddress
+import logging
 import time
 
 from django.conf import settings
@@ -17,7 +18,10 @@ from django_otp import DEVICE_ID_SESSION_KEY, user_has_device
 from django_otp.models import Device
 
 from watchline import permissions, ratelimit
+from watchline.middleware import DATABASE_DOWN, database_unavailable
 from watchline.models import SecurityPolicy
+
+logger = logging.getLogger(__name__)
 
 
 def is_privileged(user):
@@ -59,13 +63,29 @@ CHECKED_KEY = "watchline_2fa_checked"
 LAST_SEEN_KEY = "watchline_last_seen"
 
 
-class TwoFactorMiddleware:
-    """Sends a privileged user who owes a second factor to set it up or to verify it."""
+class CheckMiddleware:
+    """A middleware that checks each request before its view and may answer instead; with the
+    database down it answers the static 503 page, as the views do."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        try:
+            answer = self.check(request)
+        except DATABASE_DOWN as down:
+            logger.warning("database unavailable for %s: %s", request.path, down)
+            return database_unavailable()
+        return answer or self.get_response(request)
+
+    def check(self, request):
+        raise NotImplementedError
+
+
+class TwoFactorMiddleware(CheckMiddleware):
+    """Sends a privileged user who owes a second factor to set it up or to verify it."""
+
+    def check(self, request):
         user = request.user
         if is_privileged(user) and not user.is_verified() and not _exempt(request.path):
             now = time.time()
@@ -75,16 +95,13 @@ class TwoFactorMiddleware:
                     name = "two_factor_setup" if step == "setup" else "two_factor_verify"
                     return redirect_to_login(request.get_full_path(), reverse(name))
                 request.session[CHECKED_KEY] = now
-        return self.get_response(request)
+        return None
 
 
-class IdleTimeoutMiddleware:
+class IdleTimeoutMiddleware(CheckMiddleware):
     """Logs a privileged user out after `SESSION_IDLE_TIMEOUT` seconds without a request."""
 
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
+    def check(self, request):
         if is_privileged(request.user):
             now = time.time()
             last_seen = request.session.get(LAST_SEEN_KEY, now)
@@ -94,7 +111,7 @@ class IdleTimeoutMiddleware:
                 return redirect_to_login(request.get_full_path())
             if now - last_seen > RECHECK_SECONDS or LAST_SEEN_KEY not in request.session:
                 request.session[LAST_SEEN_KEY] = now
-        return self.get_response(request)
+        return None
 
 
 @receiver(user_logged_in)

@@ -400,6 +400,7 @@ def test_the_matrix(name, world):
 SOCKETS = {
     "ws/dashboard/": {None: JOC},
     "ws/cwg/<int:cwg_id>/": {"a": CWG_A, "b": frozenset({"rep_b"}), "suspended": NOBODY},
+    "": {None: NOBODY},  # any other /ws/ path
 }
 
 
@@ -429,6 +430,8 @@ def socket_world():
 
 
 def socket_path(pattern, cwgs, group):
+    if not pattern:
+        return "/ws/elsewhere/"
     return "/" + pattern.replace("<int:cwg_id>", str(cwgs[group]) if group else "")
 
 
