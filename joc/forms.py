@@ -9,7 +9,7 @@ from cwg.models import Ward
 from joc import services
 from joc.models import Incident, IncidentQuerySet, Resource
 from reports.models import Category
-from watchline import permissions
+from watchline import formfields, permissions
 
 
 class QueueFilterForm(forms.Form):
@@ -128,7 +128,7 @@ class OutcomeForm(VersionForm):
     outcome = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=4000)
 
 
-class ResourceChoiceField(forms.ModelMultipleChoiceField):
+class ResourceChoiceField(formfields.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
         return obj.summary
 

@@ -201,7 +201,7 @@ def test_a_failed_action_says_so_keeps_the_text_and_the_page_recovers_by_itself(
     dashboard, page = context.new_page(), context.new_page()
     dashboard.goto(f"{url}/accounts/login/")
     dashboard.get_by_label("Username").fill("op-down")
-    dashboard.get_by_label("Password").fill("watchline")
+    dashboard.get_by_label("Password").fill(factories.PASSWORD)
     dashboard.get_by_role("button", name="Log in").click()
     expect(dashboard.locator("#live-state")).to_have_text("Live")
     page.goto(f"{url}/joc/incidents/{incident.pk}/")
