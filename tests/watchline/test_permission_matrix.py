@@ -123,6 +123,7 @@ EXPECTED = {
     # Alerts
     "alerts:list": entry(JOC),
     "alerts:new": both(JOC),
+    "alerts:reach": entry(JOC),
     "alerts:detail": entry(JOC),
     "alerts:approve": post_only(SUPERVISOR),
     "alerts:update": post_only(JOC),
