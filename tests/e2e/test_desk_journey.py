@@ -143,10 +143,11 @@ def test_search_sort_and_shortcuts(desk, live_url):
     expect(desk.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
     desk.keyboard.press("Escape")
     expect(desk.get_by_role("dialog", name="Keyboard shortcuts")).to_be_hidden()
-    second = rows.nth(1).get_attribute("data-url")
     desk.keyboard.press("j")
+    expect(selected).not_to_have_attribute("id", first_id)
+    chosen = selected.get_attribute("data-url")
     desk.keyboard.press("o")
-    expect(desk).to_have_url(f"{live_url}{second}")
+    expect(desk).to_have_url(f"{live_url}{chosen}")
     # On the incident page, a acknowledges it.
     expect(desk.locator("#incident-status")).to_have_text("New")
     desk.keyboard.press("a")
