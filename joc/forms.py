@@ -9,6 +9,7 @@ from joc import services
 from joc.models import Incident, IncidentQuerySet, Resource
 from reports.models import Category
 from watchline import permissions
+from watchline.options import CachedSelect
 
 
 class QueueFilterForm(forms.Form):
@@ -18,9 +19,11 @@ class QueueFilterForm(forms.Form):
         + [(s, Incident.Status(s).label) for s in IncidentQuerySet.OPEN_STATUSES],
     )
     category = forms.ModelChoiceField(
-        required=False, queryset=Category.objects.all(), empty_label="Any"
+        required=False, queryset=Category.objects.all(), empty_label="Any", widget=CachedSelect
     )
-    ward = forms.ModelChoiceField(required=False, queryset=Ward.objects.all(), empty_label="Any")
+    ward = forms.ModelChoiceField(
+        required=False, queryset=Ward.objects.all(), empty_label="Any", widget=CachedSelect
+    )
     priority = forms.TypedChoiceField(
         required=False,
         coerce=int,

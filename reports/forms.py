@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 
 from reports.models import SENDER_FIELDS, Report
+from watchline.options import CachedSelect
 
 
 class PhotosInput(forms.FileInput):
@@ -51,6 +52,8 @@ class ReportForm(forms.ModelForm):
             "observed_at": forms.DateTimeInput(
                 attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
             ),
+            "category": CachedSelect,
+            "ward": CachedSelect,
             "source": forms.RadioSelect,
             "urgency": forms.RadioSelect,
             "people_count": forms.NumberInput(attrs={"min": 0, "inputmode": "numeric"}),
@@ -61,12 +64,20 @@ class ReportForm(forms.ModelForm):
         }
 
     def __init__(self, *args, cwg, **kwargs):
-        first_ward = cwg.wards.order_by("number").first()
-        initial = {"ward": first_ward, "observed_at": timezone.localtime().replace(second=0)}
+        # A callable: read only when needed (rendering, or a POST without JavaScript).
+        initial = {
+            "ward": lambda: cwg.wards.order_by("number").first(),
+            "observed_at": timezone.localtime().replace(second=0),
+        }
         super().__init__(*args, initial=initial | kwargs.pop("initial", {}), **kwargs)
         self.fields["category"].empty_label = "Choose a category"
         self.fields["source"].choices = Report.Source.choices
         self.fields["urgency"].choices = Report.Urgency.choices
+
+    def _get_validation_exclusions(self):
+        # The category and ward fields fetched their rows already: the model's own check that
+        # they exist would repeat those queries (the service validates the rest).
+        return super()._get_validation_exclusions() | {"category", "ward"}
 
     def report_data(self):
         return {name: self.cleaned_data[name] for name in self.Meta.fields}

@@ -199,6 +199,10 @@ ESCALATION_SWEEP_SECONDS = env.int("ESCALATION_SWEEP_SECONDS", default=30)
 TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
 REGISTRATION_RATE_LIMIT = env.str("REGISTRATION_RATE_LIMIT", default="5/h")
 REPORT_RATE_LIMIT = env.str("REPORT_RATE_LIMIT", default="30/m")
+# Load shedding (watchline/shedding.py): intake requests (/reports/...) in flight per server
+# process before new ones get a static "busy" 503 with Retry-After (0: never shed).
+INTAKE_MAX_IN_FLIGHT = env.int("INTAKE_MAX_IN_FLIGHT", default=8)
+BUSY_RETRY_AFTER_SECONDS = env.int("BUSY_RETRY_AFTER_SECONDS", default=2)
 
 # The WhatsApp line (reports.whatsapp): off unless the phone number id, access token, app
 # secret and verify token are all set. WHATSAPP_API_URL is the Graph API base with its version.

@@ -1,0 +1,63 @@
+"""Select widgets whose options come from the reference tables (wards, categories): rendered once
+and kept in the cache, shared by every page and process. The report form and the dashboard's
+filters would otherwise query and render every ward (Cape Town has 116) on each request.
+
+The cached HTML is what Django's own Select renders with nothing selected; the selection is
+then marked in it, so the result is the same as an uncached render (tests/watchline/
+test_options.py). Entries are keyed by the catalogue's generation, which any change to a ward
+or a category renews after commit, and by the active language (labels may be translated)."""
+
+import hashlib
+import uuid
+
+from django import forms
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import translation
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+GENERATION_KEY = "options:generation"
+# A rendered select lives this long unused (it is renewed by every change anyway).
+TIMEOUT = 24 * 3600
+
+
+def generation():
+    """The catalogue's current generation (a new one once none is cached)."""
+    current = cache.get(GENERATION_KEY)
+    if current is None:
+        current = uuid.uuid4().hex
+        cache.add(GENERATION_KEY, current, None)
+        current = cache.get(GENERATION_KEY, current)
+    return current
+
+
+def renew(**kwargs):
+    """A ward or a category changed: every cached select is stale once the change commits."""
+    transaction.on_commit(lambda: cache.set(GENERATION_KEY, uuid.uuid4().hex, None))
+
+
+class CachedSelect(forms.Select):
+    """A Select whose options are rendered once per catalogue generation and language."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        final = self.build_attrs(self.attrs, attrs)
+        shape = repr((type(self).__qualname__, self.template_name, name, sorted(final.items())))
+        digest = hashlib.sha256(shape.encode()).hexdigest()[:32]
+        key = f"options:{generation()}:{translation.get_language()}:{digest}"
+        html = cache.get(key)
+        if html is None:
+            html = str(super().render(name, [], attrs, renderer))
+            cache.set(key, html, TIMEOUT)
+        return _select(html, self.format_value(value))
+
+
+def _select(html, values):
+    """Mark the first option whose value is among `values` as selected (as Select does).
+    `html` is Django's own escaped render and `value` is escaped before it is looked for."""
+    for value in values:
+        plain = f'<option value="{escape(value)}">'
+        if plain in html:
+            html = html.replace(plain, plain[:-1] + " selected>", 1)
+            break
+    return mark_safe(html)  # noqa: S308 (escaped as said above)
