@@ -9,7 +9,7 @@ from joc import services
 from joc.models import Incident, IncidentQuerySet, Resource
 from reports.models import Category
 from watchline import permissions
-from watchline.options import CachedSelect
+from watchline.options import CachedModelChoiceField
 
 
 class QueueFilterForm(forms.Form):
@@ -18,12 +18,10 @@ class QueueFilterForm(forms.Form):
         choices=[("", "Any open")]
         + [(s, Incident.Status(s).label) for s in IncidentQuerySet.OPEN_STATUSES],
     )
-    category = forms.ModelChoiceField(
-        required=False, queryset=Category.objects.all(), empty_label="Any", widget=CachedSelect
+    category = CachedModelChoiceField(
+        required=False, queryset=Category.objects.all(), empty_label="Any"
     )
-    ward = forms.ModelChoiceField(
-        required=False, queryset=Ward.objects.all(), empty_label="Any", widget=CachedSelect
-    )
+    ward = CachedModelChoiceField(required=False, queryset=Ward.objects.all(), empty_label="Any")
     priority = forms.TypedChoiceField(
         required=False,
         coerce=int,

@@ -1,8 +1,10 @@
+import functools
+
 from django import forms
 from django.utils import timezone
 
 from reports.models import SENDER_FIELDS, Report
-from watchline.options import CachedSelect
+from watchline.options import CachedModelChoiceField
 
 
 class PhotosInput(forms.FileInput):
@@ -40,20 +42,22 @@ class ReportForm(forms.ModelForm):
         required=False,
         widget=forms.HiddenInput,
     )
+    # The ward the form offered (the CWG's first): without JavaScript, a posted ward other than
+    # this one was picked by the representative. Sent back, so a POST need not look it up.
+    ward_offered = forms.IntegerField(required=False, widget=forms.HiddenInput)
     # An exercise inject the representative was asked to send (exercises.services).
     inject = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     class Meta:
         model = Report
         fields = list(SENDER_FIELDS)
+        field_classes = {"category": CachedModelChoiceField, "ward": CachedModelChoiceField}
         widgets = {
             "latitude": forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
             "longitude": forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
             "observed_at": forms.DateTimeInput(
                 attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
             ),
-            "category": CachedSelect,
-            "ward": CachedSelect,
             "source": forms.RadioSelect,
             "urgency": forms.RadioSelect,
             "people_count": forms.NumberInput(attrs={"min": 0, "inputmode": "numeric"}),
@@ -64,9 +68,13 @@ class ReportForm(forms.ModelForm):
         }
 
     def __init__(self, *args, cwg, **kwargs):
-        # A callable: read only when needed (rendering, or a POST without JavaScript).
+        # Read only when rendering (a POST brings `ward_offered` back).
+        first_ward = functools.cache(
+            lambda: cwg.wards.order_by("number").values_list("pk", flat=True).first()
+        )
         initial = {
-            "ward": lambda: cwg.wards.order_by("number").first(),
+            "ward": first_ward,
+            "ward_offered": first_ward,
             "observed_at": timezone.localtime().replace(second=0),
         }
         super().__init__(*args, initial=initial | kwargs.pop("initial", {}), **kwargs)
@@ -87,7 +95,12 @@ class ReportForm(forms.ModelForm):
         coordinates lie in another ward. Without JavaScript, a ward changed from the form's
         first choice counts as picked."""
         source = self.cleaned_data.get("ward_source")
-        return source == "sender" or (not source and "ward" in self.changed_data)
+        if source:
+            return source == "sender"
+        offered, ward = self.cleaned_data.get("ward_offered"), self.cleaned_data.get("ward")
+        if offered is None:  # a form rendered before the field existed
+            return "ward" in self.changed_data
+        return ward is not None and ward.pk != offered
 
 
 class FollowUpForm(forms.Form):

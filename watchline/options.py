@@ -1,6 +1,7 @@
-"""Select widgets whose options come from the reference tables (wards, categories): rendered once
-and kept in the cache, shared by every page and process. The report form and the dashboard's
-filters would otherwise query and render every ward (Cape Town has 116) on each request.
+"""Choices from the reference tables (wards, categories), kept in the cache and shared by every
+page and process: the rendered options (CachedSelect) and the rows a submitted choice stands for
+(CachedModelChoiceField). The report form and the dashboard's filters would otherwise query and
+render every ward (Cape Town has 116) on each request, and query the chosen rows again.
 
 The cached HTML is what Django's own Select renders with nothing selected; the selection is
 then marked in it, so the result is the same as an uncached render (tests/watchline/
@@ -12,6 +13,7 @@ import uuid
 
 from django import forms
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import translation
 from django.utils.html import escape
@@ -50,6 +52,37 @@ class CachedSelect(forms.Select):
             html = str(super().render(name, [], attrs, renderer))
             cache.set(key, html, TIMEOUT)
         return _select(html, self.format_value(value))
+
+
+class CachedModelChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField that finds the chosen row among the cached rows of its queryset
+    (without their large columns, e.g. a ward's boundary, read if ever needed)."""
+
+    widget = CachedSelect
+    LARGE = {"boundary", "bbox"}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, self.queryset.model):
+            return value
+        found = self.rows().get(str(value))
+        if found is None:
+            message = self.error_messages["invalid_choice"]
+            raise ValidationError(message, code="invalid_choice", params={"value": value})
+        return found
+
+    def rows(self):
+        """{str(pk): row} of the queryset, from the cache (per catalogue generation)."""
+        digest = hashlib.sha256(str(self.queryset.query).encode()).hexdigest()[:32]
+        key = f"options:rows:{generation()}:{digest}"
+        rows = cache.get(key)
+        if rows is None:
+            model = self.queryset.model
+            large = [f.name for f in model._meta.concrete_fields if f.name in self.LARGE]
+            rows = {str(row.pk): row for row in self.queryset.defer(*large)}
+            cache.set(key, rows, TIMEOUT)
+        return rows
 
 
 def _select(html, values):

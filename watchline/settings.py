@@ -92,7 +92,18 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         "NAME": env.str("TEST_DB_NAME", default=str(BASE_DIR / "test-db.sqlite3"))
     }
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+    # PostgreSQL: each server process keeps a pool of connections (psycopg's, through Django),
+    # so a request borrows one instead of opening its own. Django hands it back at the end of
+    # every request and around every database_sync_to_async call of the consumers.
+    if env.bool("DATABASE_POOL", default=True):
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env.int("DATABASE_POOL_MIN", default=2),
+            "max_size": env.int("DATABASE_POOL_MAX", default=10),
+            "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+        }
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them; Django requires 0
+    else:
+        DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
     DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DB_NAME", default="test_watchline")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
