@@ -68,10 +68,13 @@ class ReportForm(forms.ModelForm):
         }
 
     def __init__(self, *args, cwg, **kwargs):
-        # Read only when rendering (a POST brings `ward_offered` back).
-        first_ward = functools.cache(
-            lambda: cwg.wards.order_by("number").values_list("pk", flat=True).first()
-        )
+        def first_ward():
+            return cwg.wards.order_by("number").values_list("pk", flat=True).first()
+
+        # A blank form shows the CWG's first ward; a POST brings `ward_offered` back, so its
+        # form reads the first ward only if it lacks that (a form rendered before it existed).
+        bound = bool(args) or kwargs.get("data") is not None
+        first_ward = functools.cache(first_ward) if bound else first_ward()
         initial = {
             "ward": first_ward,
             "ward_offered": first_ward,
