@@ -59,31 +59,37 @@ def age(moment):
     return timesince(moment)
 
 
-def render_rows(incidents, is_new=lambda incident: incident.is_new_for_viewer):
-    """The rows of `incidents` (for_dashboard rows), in order, as one piece of HTML."""
+def render_rows(incidents):
+    """The rows of `incidents` (an ordered `for_dashboard` queryset) as one piece of HTML.
+    One query reads each row's state; the rows missing from the cache are read in full by a
+    second one (only then) and rendered."""
+    from joc.models import Incident
+
     template = get_template(ROW_TEMPLATE)
     revision = hashlib.sha256(template.template.source.encode()).hexdigest()[:12]
     prefix = f"row:{revision}:{translation.get_language()}"
     shared = f"{options.generation()}:{timezone.get_current_timezone_name()}"
-    keys = [f"{prefix}:{i.pk}:{_digest(i, bool(is_new(i)), shared)}" for i in incidents]
-    found = cache.get_many(keys)
-    missing = {}
-    token = _deferring.set(True)
-    try:
-        for key, incident in zip(keys, incidents, strict=True):
-            if key not in found:
-                html = template.render({"incident": incident, "is_new": is_new(incident)})
-                missing[key] = found[key] = html
-    finally:
-        _deferring.reset(token)
+    keys, news = {}, {}
+    for pk, seen_at, *state in incidents.values_list("pk", "seen_at", *STATE):
+        news[pk] = Incident.new_for_viewer(seen_at, state[STATE.index("last_report_at")])
+        digest = hashlib.sha256(f"{state!r}:{news[pk]}:{shared}".encode()).hexdigest()[:24]
+        keys[pk] = f"{prefix}:{pk}:{digest}"
+    found = cache.get_many(list(keys.values()))
+    missing = [pk for pk, key in keys.items() if key not in found]
     if missing:
-        cache.set_many(missing, TIMEOUT)
-    return mark_safe("".join(_fill_ages(found[key]) for key in keys))  # noqa: S308 (rendered)
-
-
-def _digest(incident, new, shared):
-    state = repr([getattr(incident, name, None) for name in STATE])
-    return hashlib.sha256(f"{state}:{new}:{shared}".encode()).hexdigest()[:24]
+        fresh = {}
+        token = _deferring.set(True)
+        try:
+            for incident in incidents.filter(pk__in=missing):
+                context = {"incident": incident, "is_new": news[incident.pk]}
+                fresh[keys[incident.pk]] = template.render(context)
+        finally:
+            _deferring.reset(token)
+        cache.set_many(fresh, TIMEOUT)
+        found |= fresh
+    # A row that left the queue between the two queries is left out.
+    page = "".join(found[key] for key in keys.values() if key in found)
+    return mark_safe(_fill_ages(page))  # noqa: S308 (rendered templates)
 
 
 def _fill_ages(html):

@@ -37,11 +37,9 @@ def queue(operator):
 
 
 def dashboard_rows(operator):
-    return list(
-        Incident.objects.filter(pk__in=Incident.objects.open().first_in_queue(200)).for_dashboard(
-            operator
-        )
-    )
+    return Incident.objects.filter(
+        pk__in=Incident.objects.open().first_in_queue(200)
+    ).for_dashboard(operator)
 
 
 def test_cached_rows_are_the_rows_rendered_without_the_cache(queue, operator):
