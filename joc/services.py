@@ -478,9 +478,13 @@ def end_for_exercise(incident, actor, exercise_name):
 
 
 def mark_seen(incident, user):
-    """The operator opened the incident: the queue stops marking it new for them."""
-    IncidentView.objects.update_or_create(
-        incident=incident, user=user, defaults={"seen_at": timezone.now()}
+    """The operator opened the incident: the queue stops marking it new for them. One upsert
+    (INSERT ... ON CONFLICT DO UPDATE) on the (incident, user) constraint."""
+    IncidentView.objects.bulk_create(
+        [IncidentView(incident=incident, user=user, seen_at=timezone.now())],
+        update_conflicts=True,
+        unique_fields=["incident", "user"],
+        update_fields=["seen_at"],
     )
 
 
