@@ -59,6 +59,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "watchline.urls"
+# Django's form renderer, remembering each widget's HTML (watchline/renderers.py).
+FORM_RENDERER = "watchline.renderers.MemoizingRenderer"
 ASGI_APPLICATION = "watchline.asgi.application"
 WSGI_APPLICATION = None
 
