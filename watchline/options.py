@@ -6,12 +6,15 @@ render every ward (Cape Town has 116) on each request, and query the chosen rows
 The cached HTML is what Django's own Select renders with nothing selected; the selection is
 then marked in it, so the result is the same as an uncached render (tests/watchline/
 test_options.py). Entries are keyed by the catalogue's generation, which any change to a ward
-or a category renews after commit, and by the active language (labels may be translated)."""
+or a category saved through the ORM renews after commit, and by the active language (labels may
+be translated). Only with CATALOGUE_CACHE (on with Redis): a cache private to one process would
+not hear of a change made by another (the admin in another server, `import_wards`)."""
 
 import hashlib
 import uuid
 
 from django import forms
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -43,6 +46,8 @@ class CachedSelect(forms.Select):
     """A Select whose options are rendered once per catalogue generation and language."""
 
     def render(self, name, value, attrs=None, renderer=None):
+        if not settings.CATALOGUE_CACHE:
+            return super().render(name, value, attrs, renderer)
         final = self.build_attrs(self.attrs, attrs)
         shape = repr((type(self).__qualname__, self.template_name, name, sorted(final.items())))
         digest = hashlib.sha256(shape.encode()).hexdigest()[:32]
@@ -62,6 +67,8 @@ class CachedModelChoiceField(forms.ModelChoiceField):
     LARGE = {"boundary", "bbox"}
 
     def to_python(self, value):
+        if not settings.CATALOGUE_CACHE:
+            return super().to_python(value)
         if value in self.empty_values:
             return None
         if isinstance(value, self.queryset.model):

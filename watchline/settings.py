@@ -248,6 +248,10 @@ CACHES = {
     )
 }
 
+# The ward and category choices kept in the cache (watchline/options.py): only with a cache that
+# every process shares, so a change any process makes (the admin, import_wards) reaches all.
+CATALOGUE_CACHE = env.bool("CATALOGUE_CACHE", default="CACHE_URL" in env or bool(REDIS_URL))
+
 # Security: strict by default, relaxed only for local HTTP development.
 SECURE_HTTPS = env.bool("SECURE_HTTPS", default=not DEBUG)
 SESSION_COOKIE_SECURE = SECURE_HTTPS

@@ -15,6 +15,12 @@ NEW = "/reports/new/"
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture(autouse=True)
+def _catalogue_cache(settings):
+    """As deployed with Redis: the ward and category choices come from the shared cache."""
+    settings.CATALOGUE_CACHE = True
+
+
 def posted(**changes):
     data = {
         "category": factories.CategoryFactory(slug="fire").pk,

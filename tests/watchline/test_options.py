@@ -12,6 +12,11 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _catalogue_cache(settings):
+    settings.CATALOGUE_CACHE = True  # as with Redis, shared by every process
+
+
 def plain(bound_field):
     """The field rendered by Django's Select, without the cache."""
     field = bound_field.field
