@@ -16,7 +16,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from bench import deploy, load, whatsapp
+from bench import deploy, load, photos, whatsapp
 from bench.load import Servers, bounded, client, get_ok, percentiles
 
 FORM_PATH = "/reports/new/"
@@ -253,6 +253,8 @@ async def measure(servers, scale, state, pids, database_url, env):
         text=True,
     )
     results = {"probe": json.loads(probe.stdout)}
+    phase("photo decoding: peak memory of the worst upload mix")
+    results["photos"] = photo_memory(env)
     cpu = Cpu(pids)
     phase("trivial view")
     results["trivial"] = await trivial(servers, scale, cpu)
@@ -281,6 +283,21 @@ async def measure(servers, scale, state, pids, database_url, env):
         servers, scale, state, pids, database_url, cpu
     )
     return results
+
+
+def photo_memory(env):
+    """Peak RSS of a fresh process checking 3 x 5 photos of 7070 x 7070 at once (bench.photos)."""
+    with tempfile.TemporaryDirectory(prefix="watchline-photos-") as directory:
+        photos.make_files(directory)
+        child = subprocess.run(
+            [deploy.PY, "-m", "bench.photos", directory],
+            cwd=deploy.ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+    return json.loads(child.stdout)
 
 
 async def soak(servers, scale, state, pids, seconds, minute=60.0):
