@@ -14,6 +14,7 @@ tests/joc/test_rows.py checks that a page served from the cache is the page rend
 
 import contextvars
 import hashlib
+import logging
 import re
 import secrets
 from datetime import datetime
@@ -27,6 +28,7 @@ from django.utils.timesince import timesince
 
 from watchline import options
 
+logger = logging.getLogger(__name__)
 ROW_TEMPLATE = "joc/_queue_row.html"
 # What a row shows that may change without a new version (a report joining leaves the version).
 STATE = (
@@ -68,13 +70,17 @@ def render_rows(incidents):
     template = get_template(ROW_TEMPLATE)
     revision = hashlib.sha256(template.template.source.encode()).hexdigest()[:12]
     prefix = f"row:{revision}:{translation.get_language()}"
-    shared = f"{options.generation()}:{timezone.get_current_timezone_name()}"
+    try:
+        shared = f"{options.generation()}:{timezone.get_current_timezone_name()}"
+    except Exception as failed:  # the cache down: every row rendered, nothing kept
+        logger.warning("row cache unavailable: %r", failed)
+        shared = None
     keys, news = {}, {}
     for pk, seen_at, *state in incidents.values_list("pk", "seen_at", *STATE):
         news[pk] = Incident.new_for_viewer(seen_at, state[STATE.index("last_report_at")])
         digest = hashlib.sha256(f"{state!r}:{news[pk]}:{shared}".encode()).hexdigest()[:24]
         keys[pk] = f"{prefix}:{pk}:{digest}"
-    found = cache.get_many(list(keys.values()))
+    found = _cached(list(keys.values())) if shared else {}
     missing = [pk for pk, key in keys.items() if key not in found]
     if missing:
         fresh = {}
@@ -85,11 +91,27 @@ def render_rows(incidents):
                 fresh[keys[incident.pk]] = template.render(context)
         finally:
             _deferring.reset(token)
-        cache.set_many(fresh, TIMEOUT)
+        if shared:
+            _keep(fresh)
         found |= fresh
     # A row that left the queue between the two queries is left out.
     page = "".join(found[key] for key in keys.values() if key in found)
     return mark_safe(_fill_ages(page))  # noqa: S308 (rendered templates)
+
+
+def _cached(keys):
+    try:
+        return cache.get_many(keys)
+    except Exception as failed:
+        logger.warning("row cache unavailable: %r", failed)
+        return {}
+
+
+def _keep(rows):
+    try:
+        cache.set_many(rows, TIMEOUT)
+    except Exception as failed:
+        logger.warning("row cache unavailable: %r", failed)
 
 
 def _fill_ages(html):

@@ -11,6 +11,7 @@ be translated). Only with CATALOGUE_CACHE (on with Redis): a cache private to on
 not hear of a change made by another (the admin in another server, `import_wards`)."""
 
 import hashlib
+import logging
 import uuid
 
 from django import forms
@@ -22,6 +23,7 @@ from django.utils import translation
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+logger = logging.getLogger(__name__)
 GENERATION_KEY = "options:generation"
 # A rendered select lives this long unused (it is renewed by every change anyway).
 TIMEOUT = 24 * 3600
@@ -39,7 +41,14 @@ def generation():
 
 def renew(**kwargs):
     """A ward or a category changed: every cached select is stale once the change commits."""
-    transaction.on_commit(lambda: cache.set(GENERATION_KEY, uuid.uuid4().hex, None))
+
+    def new_generation():
+        try:
+            cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
+        except Exception as failed:  # the cache down: nothing is read from it either
+            logger.warning("catalogue generation not renewed: %r", failed)
+
+    transaction.on_commit(new_generation)
 
 
 class CachedSelect(forms.Select):
@@ -51,11 +60,15 @@ class CachedSelect(forms.Select):
         final = self.build_attrs(self.attrs, attrs)
         shape = repr((type(self).__qualname__, self.template_name, name, sorted(final.items())))
         digest = hashlib.sha256(shape.encode()).hexdigest()[:32]
-        key = f"options:{generation()}:{translation.get_language()}:{digest}"
-        html = cache.get(key)
+        try:
+            key = f"options:{generation()}:{translation.get_language()}:{digest}"
+            html = cache.get(key)
+        except Exception as failed:  # the cache down: render as Django does
+            logger.warning("options cache unavailable: %r", failed)
+            return super().render(name, value, attrs, renderer)
         if html is None:
             html = str(super().render(name, [], attrs, renderer))
-            cache.set(key, html, TIMEOUT)
+            _store(key, html)
         return _select(html, self.format_value(value))
 
 
@@ -73,7 +86,12 @@ class CachedModelChoiceField(forms.ModelChoiceField):
             return None
         if isinstance(value, self.queryset.model):
             return value
-        found = self.rows().get(str(value))
+        try:
+            rows = self.rows()
+        except Exception as failed:  # the cache down: look it up as Django does
+            logger.warning("options cache unavailable: %r", failed)
+            return super().to_python(value)
+        found = rows.get(str(value))
         if found is None:
             message = self.error_messages["invalid_choice"]
             raise ValidationError(message, code="invalid_choice", params={"value": value})
@@ -88,8 +106,15 @@ class CachedModelChoiceField(forms.ModelChoiceField):
             model = self.queryset.model
             large = [f.name for f in model._meta.concrete_fields if f.name in self.LARGE]
             rows = {str(row.pk): row for row in self.queryset.defer(*large)}
-            cache.set(key, rows, TIMEOUT)
+            _store(key, rows)
         return rows
+
+
+def _store(key, value):
+    try:
+        cache.set(key, value, TIMEOUT)
+    except Exception as failed:
+        logger.warning("options cache unavailable: %r", failed)
 
 
 def _select(html, values):
