@@ -4,6 +4,7 @@ from phonenumber_field.formfields import PhoneNumberField
 
 from cwg import services
 from cwg.models import CommunityWatchGroup, Representative, Ward
+from watchline import formfields
 
 S = CommunityWatchGroup.Status
 
@@ -11,7 +12,7 @@ S = CommunityWatchGroup.Status
 class CWGForm(forms.ModelForm):
     """The group itself, as its coordinator describes it on the public application."""
 
-    wards = forms.ModelMultipleChoiceField(
+    wards = formfields.ModelMultipleChoiceField(
         queryset=Ward.objects.all(),
         help_text="The ward(s) your group patrols (hold Ctrl to choose several on a computer).",
     )
@@ -52,16 +53,18 @@ class CWGForm(forms.ModelForm):
 
 class PersonForm(forms.Form):
     """A representative: becomes a user account (username = email address) and a seat.
-    With `optional=True` (the second representative) the form may be left empty."""
+    With `optional=True` (the second representative) the form may be left empty. With
+    `check_account=False` (the anonymous application) it says nothing about existing accounts."""
 
     first_name = forms.CharField(max_length=150)
     last_name = forms.CharField(max_length=150)
     phone = PhoneNumberField(help_text="A cellphone number, e.g. 082 123 4567.")
     email = forms.EmailField(help_text="They will log in with this address.")
 
-    def __init__(self, *args, cwg=None, optional=False, **kwargs):
+    def __init__(self, *args, cwg=None, optional=False, check_account=True, **kwargs):
         super().__init__(*args, **kwargs)
         self.cwg = cwg
+        self.check_account = check_account
         self.optional = optional
         if optional:
             for field in self.fields.values():
@@ -83,7 +86,7 @@ class PersonForm(forms.Form):
 
     def clean_email(self):
         email = self.cleaned_data["email"].lower()
-        refusal = services.account_refusal(email)
+        refusal = services.account_refusal(email) if self.check_account else ""
         if refusal:
             raise forms.ValidationError(refusal)
         return email
@@ -112,8 +115,8 @@ class Application:
 
     def __init__(self, data=None):
         self.group = CWGForm(data, prefix="cwg")
-        self.first = PersonForm(data, prefix="rep1")
-        self.second = PersonForm(data, prefix="rep2", optional=True)
+        self.first = PersonForm(data, prefix="rep1", check_account=False)
+        self.second = PersonForm(data, prefix="rep2", optional=True, check_account=False)
 
     def is_valid(self):
         valid = all([self.group.is_valid(), self.first.is_valid(), self.second.is_valid()])
@@ -124,7 +127,7 @@ class Application:
                     valid = False
         return valid
 
-    def register(self):
+    def register(self, site_url):
         data = self.group.cleaned_data
         people = [p for p in (self.first.person(), self.second.person()) if p]
         return services.register_cwg(
@@ -135,6 +138,7 @@ class Application:
             contact_email=data["contact_email"],
             contact_phone=data["contact_phone"],
             people=people,
+            site_url=site_url,
         )
 
 

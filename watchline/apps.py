@@ -7,7 +7,7 @@ class WatchlineConfig(AppConfig):
     verbose_name = "Watchline"
 
     def ready(self):
-        from watchline import options
+        from watchline import options, security, signals  # noqa: F401  (connects the receivers)
 
         for model in (apps.get_model("cwg", "Ward"), apps.get_model("reports", "Category")):
             post_save.connect(options.renew, sender=model, dispatch_uid=f"options-{model}")
