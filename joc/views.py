@@ -5,7 +5,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from joc import forms, services
+from joc import forms, rows, services
 from joc.models import Incident, Resource
 from watchline import permissions
 
@@ -33,8 +33,10 @@ def dashboard(request):
     limit = settings.DASHBOARD_QUEUE_LIMIT
     sort = filters.chosen_sort
     first = matching.first_in_queue(limit, sort)
+    incidents = Incident.objects.filter(pk__in=first).for_dashboard(request.user, sort)
     context = {
-        "incidents": Incident.objects.filter(pk__in=first).for_dashboard(request.user, sort),
+        "incidents": incidents,  # not read by the templates: the rows come from the row cache
+        "rows": rows.render_rows(incidents),
         "total": matching.count(),
         "limit": limit,
         "filters": filters,

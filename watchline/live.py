@@ -1,7 +1,8 @@
 """Live updates: the channel-layer group names and the publish helpers, in one place.
 
-Services call `publish()` inside their transaction; the fragment is rendered once and sent to the
-group only after the transaction commits. Consumers forward it to their sockets as is.
+Services call `publish()` inside their transaction; the fragment is rendered once, after the
+transaction commits (outside its row locks, from the committed state), and sent to the group.
+Consumers forward it to their sockets as is.
 """
 
 import asyncio
@@ -72,12 +73,18 @@ async def round_trip(timeout):
 
 
 def publish(groups, template_name, context):
-    """Render `template_name` once and send it to every group in `groups` after commit."""
+    """After commit, render `template_name` once and send it to every group in `groups`.
+    `context` is a dict or a function returning one (called after commit: queries it makes
+    run outside the writing transaction and its locks). A failure is logged, never raised."""
     if isinstance(groups, str):
         groups = [groups]
-    html = render_to_string(template_name, context)
 
     def send():
+        try:
+            html = render_to_string(template_name, context() if callable(context) else context)
+        except Exception:
+            logger.exception("live update %s could not be rendered", template_name)
+            return
         for group in groups:
             send_now(group, html)
 
