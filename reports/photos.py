@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -41,7 +42,7 @@ def check(upload):
     JPEG, PNG or WebP image of at most 10 MB."""
     name = getattr(upload, "name", "photo")
     if upload.size > MAX_BYTES:
-        raise ValidationError(f"{name} is larger than 10 MB.")
+        raise ValidationError(_("%(name)s is larger than 10 MB.") % {"name": name})
     try:
         upload.seek(0)
         with Image.open(upload) as probe:
@@ -49,14 +50,16 @@ def check(upload):
         upload.seek(0)
         image = Image.open(upload)
         if image.format not in FORMATS or image.width * image.height > MAX_PIXELS:
-            raise ValidationError(f"{name} is not a JPEG, PNG or WebP photo.")
+            raise ValidationError(_("%(name)s is not a JPEG, PNG or WebP photo.") % {"name": name})
         # A JPEG decodes straight at the scale the copies need (1/2 to 1/8): a 24-megapixel
         # photo costs a sixteenth of its full decode. Other formats decode whole (bounded by
         # MAX_PIXELS above).
         image.draft("RGB", (PUBLIC_MAX_SIDE, PUBLIC_MAX_SIDE))
         image.load()
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
-        raise ValidationError(f"{name} is not a photo we can read (JPEG, PNG or WebP).") from None
+        raise ValidationError(
+            _("%(name)s is not a photo we can read (JPEG, PNG or WebP).") % {"name": name}
+        ) from None
     finally:
         upload.seek(0)
     content_type, extension = FORMATS[image.format]

@@ -33,8 +33,11 @@ class FragmentConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data=None, bytes_data=None):
         """Clients only listen; anything they send is ignored."""
 
+    language = None  # set by consumers whose user reads a language of their own
+
     async def fragment(self, event):
-        await self.send(text_data=event["html"])
+        translations = event.get("translations") or {}
+        await self.send(text_data=translations.get(self.language, event["html"]))
 
     def allowed_groups(self, user):
         raise NotImplementedError
@@ -52,4 +55,7 @@ class CWGConsumer(FragmentConsumer):
 
     def allowed_groups(self, user):
         cwg_id = int(self.scope["url_route"]["kwargs"]["cwg_id"])
-        return [live.cwg_group(cwg_id)] if permissions.speaks_for(user, cwg_id) else []
+        if not permissions.speaks_for(user, cwg_id):
+            return []
+        self.language = permissions.representative_of(user).language
+        return [live.cwg_group(cwg_id)]
