@@ -8,7 +8,7 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from exercises import services as exercise_services
@@ -17,12 +17,12 @@ from reports.models import Report, ReportPhoto
 from watchline import permissions, ratelimit
 
 LIST_SIZE = 50
-RATE_LIMITED = _lazy(
+RATE_LIMITED = gettext_lazy(
     "You have sent a lot of reports in the last minute. Wait a minute and send again: "
     "what you typed is still here (add the photos again)."
 )
 
-INJECT_CLOSED = _lazy(
+INJECT_CLOSED = gettext_lazy(
     "This EXERCISE request is closed (the exercise ended, or the inject was already sent): "
     "nothing was sent. What you typed is still here."
 )

@@ -12,8 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
-from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext, gettext_lazy
 from django_tasks import task
 
 from alerts import services as alert_services
@@ -38,20 +37,20 @@ MEDIA_FIRST_RETRY = timedelta(seconds=30)
 AUDIO_SIGNATURES = (b"OggS", b"#!AMR", b"ID3", b"\xff\xf1", b"\xff\xf9", b"\xff\xfb")
 Outcome = InboundMessage.Outcome
 
-STRANGER = _lazy(
+STRANGER = gettext_lazy(
     "Hello. This is the Joint Operations Centre's line for Community Watch Group "
     "representatives, and this number is not registered as one. To report through this line, "
     "ask your CWG's coordinator to register you as a representative with this phone number."
 )
-SUSPENDED = _lazy(
+SUSPENDED = gettext_lazy(
     "Hello %(name)s. %(cwg)s is suspended, so the JOC cannot take its reports on this line. "
     "In an emergency call 10111 or 112. Your CWG's coordinator can ask the city to reinstate it."
 )
-SLOW_DOWN = _lazy(
+SLOW_DOWN = gettext_lazy(
     "You have sent many messages in a short time: the JOC has paused this line for you for a "
     "few minutes. In an emergency call 10111 or 112."
 )
-UNSUPPORTED = _lazy("This line takes text, locations, photos and voice notes.")
+UNSUPPORTED = gettext_lazy("This line takes text, locations, photos and voice notes.")
 
 
 def token(*parts):
@@ -323,9 +322,9 @@ def _categories():
 
 QUESTIONS = {
     # key: (report field, question, choices, the next question)
-    "cat": ("category", _lazy("What kind of incident is it?"), _categories, "urg"),
-    "urg": ("urgency", _lazy("How urgent is it?"), lambda: Report.Urgency.choices, "src"),
-    "src": ("source", _lazy("How do you know?"), lambda: Report.Source.choices, None),
+    "cat": ("category", gettext_lazy("What kind of incident is it?"), _categories, "urg"),
+    "urg": ("urgency", gettext_lazy("How urgent is it?"), lambda: Report.Urgency.choices, "src"),
+    "src": ("source", gettext_lazy("How do you know?"), lambda: Report.Source.choices, None),
 }
 LABELS = {"category": "Category", "urgency": "Urgency", "source": "How they know"}
 

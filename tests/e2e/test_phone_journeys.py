@@ -157,9 +157,12 @@ def test_a_representative_switches_to_afrikaans(phone, live_url, rep):
     phone.get_by_role("link", name="Language").click()
     phone.get_by_label("Afrikaans").check()
     phone.get_by_role("button", name="Save").click()
-    expect(phone.get_by_role("link", name="Verslae")).to_be_visible()
+    expect(phone.get_by_text("Jou taal is nou Afrikaans.")).to_be_visible()
+    expect(phone.get_by_role("link", name="Verslae", exact=True)).to_be_visible()
     phone.goto(f"{live_url}/reports/new/")
     expect(phone.get_by_role("heading", level=1)).to_have_text("Stuur 'n verslag")
+    expect(phone.get_by_label("Wat gebeur")).to_be_visible()
+    expect(phone.get_by_role("button", name="Stuur na die GOS")).to_be_visible()
     expect(phone.locator("html")).to_have_attribute("lang", "af")
     rep.refresh_from_db()
     assert rep.language == "af"
