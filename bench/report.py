@@ -13,6 +13,22 @@ def p95_within(figures, goal):
     return figures.get("p95", float("inf")) <= goal
 
 
+FORM_WEIGHT_KB = 60  # the report form's first load on a phone
+
+
+def form_weight_rows(r):
+    weight = r["report_form_weight"]
+    kb = weight["bytes"] / 1024
+    return [
+        (
+            "report form first load KB (HTML + assets, gzip)",
+            f"{kb:.1f} in {len(weight['items'])} responses",
+            f"<= {FORM_WEIGHT_KB}",
+            kb <= FORM_WEIGHT_KB,
+        )
+    ]
+
+
 def intake_rows(r):
     intake, ratio = r["intake"], r["intake"]["rate"] / r["trivial"]["rate"]
     stored = (intake["rows"], intake["distinct"], intake["submitted"])
@@ -199,7 +215,7 @@ def bench_rows(r):
     if "skipped" in r["intake"]:
         rows.append(("intake and live push", r["intake"]["skipped"], "", False))
     else:
-        rows += intake_rows(r) + push_rows(r)
+        rows += form_weight_rows(r) + intake_rows(r) + push_rows(r)
     rows += page_rows(r)
     return rows + whatsapp_rows(r) if "whatsapp" in r else rows
 

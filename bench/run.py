@@ -16,7 +16,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from bench import deploy, load, whatsapp
+from bench import deploy, load, pageweight, whatsapp
 from bench.load import Servers, bounded, client, get_ok, percentiles
 
 FORM_PATH = "/reports/new/"
@@ -195,6 +195,9 @@ async def measure(servers, scale, state, pids, database_url, env):
     if not await form_available(servers, state["representatives"][0]):
         results["intake"] = results["push"] = {"skipped": f"no report form at {FORM_PATH}"}
         return results
+    phase("the report form's first load on a phone")
+    async with client(state["representatives"][0]) as http:
+        results["report_form_weight"] = await pageweight.first_load(http, servers.next(), FORM_PATH)
     phase("intake through the report form")
     results["intake"] = await intake(servers, scale, state["representatives"], database_url)
     results["intake"]["rows"], results["intake"]["distinct"] = rows_stored(database_url, "intake")

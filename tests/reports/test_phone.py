@@ -14,6 +14,7 @@ from django.urls import reverse
 from PIL import Image
 
 from alerts import services as alert_services
+from bench import pageweight
 from reports.models import Report
 from tests import factories
 from tests.reports import images
@@ -35,7 +36,7 @@ REPORT_FORM_ASSETS = {
 
 
 def assets(html):
-    return set(re.findall(r'(?:src|href)="(/static/[^"?]+)', html))
+    return set(pageweight.linked_assets(html))
 
 
 def test_the_report_form_loads_only_what_it_needs(rep_client):
