@@ -120,7 +120,9 @@
       .then(function () { flushing = false; });
   }
 
-  window.WatchlineOutbox = { put: put, remove: remove, send: send, flush: flush, showWaiting: showWaiting };
+  window.WatchlineOutbox = {
+    put: put, remove: remove, all: all, send: send, flush: flush, showWaiting: showWaiting
+  };
   window.addEventListener("online", flush);
   setInterval(function () { if (navigator.onLine) flush(); }, RETRY_MS);
   flush();

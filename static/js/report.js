@@ -153,6 +153,29 @@
     if (event.detail.token === pendingToken) finish({ kind: "sent", reference: event.detail.reference, url: event.detail.url });
   });
 
+  // A report the JOC refused while it waited in the outbox (sent from another page) comes
+  // back into this form, photos included, and is sent again so the server's messages show
+  // beside the fields to correct.
+  function restoreRefused() {
+    return WatchlineOutbox.all().then(function (entries) {
+      var back = entries.filter(function (e) { return e.refused; })[0];
+      if (!back) return;
+      back.fields.forEach(function (pair) {
+        if (pair[0] === "csrfmiddlewaretoken") return;
+        form.querySelectorAll("[name='" + pair[0] + "']").forEach(function (control) {
+          if (control.type === "radio" || control.type === "checkbox") control.checked = control.value === pair[1];
+          else control.value = pair[1];
+        });
+      });
+      photos = back.photos;
+      showKept();
+      return WatchlineOutbox.remove(back.token).then(function () {
+        say(text.restored);
+        form.requestSubmit();
+      });
+    }).catch(function () { /* no IndexedDB: nothing was kept */ });
+  }
+
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     if (button.disabled) return;
@@ -179,4 +202,5 @@
         .then(finish);
     });
   });
+  restoreRefused();
 })();

@@ -78,6 +78,30 @@ def test_a_report_typed_offline_waits_and_is_stored_once_when_back_online(phone,
     assert phone.console_errors == []
 
 
+def test_a_waiting_report_the_server_refuses_comes_back_into_the_form(
+    phone, context, live_url, tmp_path
+):
+    phone.goto(f"{live_url}/reports/new/")
+    fill_report(phone, "Power lines down")
+    phone.get_by_label("When it was observed").fill("2099-01-01T10:00")
+    phone.get_by_label("Photos").set_input_files(big_photo(tmp_path / "lines.jpg", (800, 600)))
+    expect(phone.locator("#photos-kept")).to_contain_text("1 photo(s) ready")
+    context.set_offline(True)
+    phone.get_by_role("button", name="Send to the JOC").click()
+    expect(phone.locator("#send-state")).to_contain_text("Waiting to send")
+    context.set_offline(False)
+    expect(phone.locator("#outbox-status")).to_contain_text("could not be accepted")
+
+    phone.goto(f"{live_url}/reports/new/")
+    expect(phone.get_by_text("This is in the future.")).to_be_visible()
+    expect(phone.get_by_label("What is happening")).to_have_value("Power lines down")
+    expect(phone.locator("#photos-kept")).to_contain_text("1 photo(s) ready")
+    phone.get_by_label("When it was observed").fill("2024-01-01T10:00")
+    phone.get_by_role("button", name="Send to the JOC").click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text(re.compile(r"Report R-"))
+    assert Report.objects.get().photos.count() == 1
+
+
 def test_a_photo_is_made_smaller_before_it_is_sent(phone, live_url, tmp_path):
     phone.goto(f"{live_url}/reports/new/")
     fill_report(phone)
