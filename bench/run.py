@@ -319,6 +319,7 @@ def main():
         }
         phase(f"loading {args.scale} data into {deploy.DB_NAME}")
         deploy.manage(env, "migrate", "--no-input")
+        deploy.manage(env, "collectstatic", "--no-input")
         state_file = Path(tmp) / "state.json"
         subprocess.run(
             [
