@@ -45,9 +45,10 @@ class UserLanguageMiddleware:
     def __call__(self, request):
         rep = permissions.representative_of(request.user)
         language = rep.language if rep else translation.get_language_from_request(request)
-        translation.activate(language)
-        request.LANGUAGE_CODE = translation.get_language()
-        response = self.get_response(request)
+        # For this request only: the next one on this thread starts from the site's language.
+        with translation.override(language):
+            request.LANGUAGE_CODE = translation.get_language()
+            response = self.get_response(request)
         response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         if rep is None:
             patch_vary_headers(response, ["Accept-Language"])
