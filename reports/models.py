@@ -154,8 +154,8 @@ def photo_upload_to(instance, filename):
 
 class ReportPhoto(models.Model):
     """A photo with a report. `original` keeps its EXIF (location) for the JOC; `public` is a
-    stripped copy for everyone else; `thumb` a small JPEG of the stripped copy for pages that
-    list photos (empty for photos stored before thumbnails existed). All are served only
+    stripped copy for everyone else; `thumbnail` a 320 px copy of the stripped one for pages
+    that list photos (empty for photos stored before thumbnails existed). All are served only
     through permission-checking views."""
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="photos")
@@ -164,7 +164,7 @@ class ReportPhoto(models.Model):
     )
     original = models.FileField(upload_to=photo_upload_to)
     public = models.FileField(upload_to=photo_upload_to)
-    thumb = models.FileField(upload_to=photo_upload_to, blank=True)
+    thumbnail = models.FileField(upload_to=photo_upload_to, blank=True)
     content_type = models.CharField(max_length=40)
     size = models.PositiveIntegerField()
     exif_latitude = models.FloatField(null=True, blank=True)

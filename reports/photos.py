@@ -15,8 +15,7 @@ MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 50_000_000
 MAX_PHOTOS = 5
 PUBLIC_MAX_SIDE = 2048
-THUMB_MAX_SIDE = 320
-THUMB_QUALITY = 70
+THUMBNAIL_MAX_SIDE = 320
 FORMATS = {
     "JPEG": ("image/jpeg", "jpg"),
     "PNG": ("image/png", "png"),
@@ -34,7 +33,7 @@ class CheckedPhoto:
     latitude: float | None
     longitude: float | None
     public: ContentFile
-    thumb: ContentFile
+    thumbnail: ContentFile
 
 
 def check(upload):
@@ -102,13 +101,14 @@ def stripped(image):
 
 
 def thumbnail(public):
-    """A JPEG of at most 320 px made from the stripped copy (already upright and small, so
-    no second decode of the upload)."""
+    """A copy of at most 320 px, in the photo's format, made from the stripped copy (already
+    upright, clean and at most 2048 px: no second decode of the upload)."""
     public.seek(0)
     with Image.open(public) as copy:
-        copy.thumbnail((THUMB_MAX_SIDE, THUMB_MAX_SIDE))
-        small = copy.convert("RGB")
-    out = io.BytesIO()
-    small.save(out, "JPEG", quality=THUMB_QUALITY, optimize=True)
+        image_format = copy.format
+        copy.thumbnail((THUMBNAIL_MAX_SIDE, THUMBNAIL_MAX_SIDE))
+        out = io.BytesIO()
+        options = {"optimize": True} | ({"quality": 75} if image_format != "PNG" else {})
+        copy.save(out, image_format, **options)
     public.seek(0)
     return ContentFile(out.getvalue())

@@ -227,8 +227,8 @@ def _store_photos(report, checked, stored, update=None):
         stored.append(row.original)
         row.public.save(f"public.{photo.extension}", photo.public, save=False)
         stored.append(row.public)
-        row.thumb.save("thumb.jpg", photo.thumb, save=False)
-        stored.append(row.thumb)
+        row.thumbnail.save(f"thumbnail.{photo.extension}", photo.thumbnail, save=False)
+        stored.append(row.thumbnail)
         row.save()
 
 

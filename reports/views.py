@@ -145,19 +145,15 @@ def follow_up(request, reference):
 @require_GET
 def photo(request, pk, variant):
     """A report's photo, only through this permission check: the original (with its EXIF
-    location) for operators, the stripped copy for the reporting CWG. `?size=thumb` gives the
-    small JPEG of the stripped copy to whoever may see the variant (the copy itself for a
-    photo stored before thumbnails existed)."""
-    if variant not in ("public", "original"):
+    location) for operators, the stripped copy and its 320 px thumbnail for the reporting CWG
+    (the stripped copy stands in for the thumbnail of a photo stored before thumbnails)."""
+    if variant not in ("public", "original", "thumbnail"):
         raise Http404
     found = get_object_or_404(ReportPhoto.objects.select_related("report"), pk=pk)
     if not permissions.can_view_photo(request.user, found, variant):
         raise PermissionDenied
-    if request.GET.get("size") == "thumb" and found.thumb:
-        file, content_type = found.thumb, "image/jpeg"
-    else:
-        file, content_type = getattr(found, variant), found.content_type
-    response = FileResponse(file.open("rb"), content_type=content_type)
+    file = getattr(found, variant) or found.public
+    response = FileResponse(file.open("rb"), content_type=found.content_type)
     response["Cache-Control"] = "private, max-age=3600"
     response["Content-Disposition"] = "inline"
     return response

@@ -76,7 +76,7 @@ def can_view_photo(user, photo, variant):
     stripped public copy, and only of their own CWG's reports."""
     if is_operator(user):
         return True
-    return variant == "public" and can_view_report(user, photo.report)
+    return variant in ("public", "thumbnail") and can_view_report(user, photo.report)
 
 
 def can_see_wards(user):

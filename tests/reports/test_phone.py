@@ -83,20 +83,21 @@ def test_photos_get_a_small_thumbnail_behind_the_same_check(client, representati
     client.force_login(representative.user)
     client.post(NEW, form_data(photos=[images.jpeg(size=(3000, 2000))]))
     photo = Report.objects.get().photos.get()
-    public = reverse("reports:photo", args=[photo.pk, "public"])
-    thumb = client.get(public + "?size=thumb")
-    assert thumb.status_code == 200 and thumb["Content-Type"] == "image/jpeg"
-    image = Image.open(io.BytesIO(b"".join(thumb.streaming_content)))
+    url = reverse("reports:photo", args=[photo.pk, "thumbnail"])
+    thumbnail = client.get(url)
+    assert thumbnail.status_code == 200 and thumbnail["Content-Type"] == "image/jpeg"
+    small = b"".join(thumbnail.streaming_content)
+    image = Image.open(io.BytesIO(small))
     assert max(image.size) == 320 and dict(image.getexif()) == {}
+    with photo.public.open("rb") as public:
+        assert len(small) < len(public.read()) / 4
     detail = client.get(reverse("reports:detail", args=[photo.report.reference]))
-    assert f'src="{public}?size=thumb"' in detail.content.decode()
-    # The original's thumbnail is still the original's permission.
-    original = reverse("reports:photo", args=[photo.pk, "original"])
-    assert client.get(original + "?size=thumb").status_code == 403
+    public_url = reverse("reports:photo", args=[photo.pk, "public"])
+    assert f'<a href="{public_url}"><img class="thumb" src="{url}"' in detail.content.decode()
     client.force_login(factories.RepresentativeFactory().user)
-    assert client.get(public + "?size=thumb").status_code == 403
+    assert client.get(url).status_code == 403
     client.force_login(operator)
-    assert client.get(original + "?size=thumb").status_code == 200
+    assert client.get(url).status_code == 200
 
 
 def alert_for(representative, **extra):

@@ -187,7 +187,7 @@ def test_photos_by_role_variant_and_cwg(client, representative, operator):
     assert public.status_code == 200 and public["Content-Type"] == "image/jpeg"
     assert dict(Image.open(_body(public)).getexif()) == {}
     assert client.get(photo_url(photo, "original")).status_code == 403
-    assert client.get(photo_url(photo, "thumbnail")).status_code == 404
+    assert client.get(photo_url(photo, "bogus")).status_code == 404
     assert client.get(reverse("reports:photo", args=[999, "public"])).status_code == 404
 
     client.force_login(factories.RepresentativeFactory().user)
