@@ -50,10 +50,6 @@ def check(upload):
         image = Image.open(upload)
         if image.format not in FORMATS or image.width * image.height > MAX_PIXELS:
             raise ValidationError(_("%(name)s is not a JPEG, PNG or WebP photo.") % {"name": name})
-        # A JPEG decodes straight at the scale the copies need (1/2 to 1/8): a 24-megapixel
-        # photo costs a sixteenth of its full decode. Other formats decode whole (bounded by
-        # MAX_PIXELS above).
-        image.draft("RGB", (PUBLIC_MAX_SIDE, PUBLIC_MAX_SIDE))
         image.load()
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
         raise ValidationError(
