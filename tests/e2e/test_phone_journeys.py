@@ -127,6 +127,32 @@ def test_a_photo_is_made_smaller_before_it_is_sent(phone, live_url, tmp_path):
     assert max(thumb_size[:2]) == 320 and thumb_size[2] < copy_size[2] / 4
 
 
+def test_on_a_slow_connection_the_send_shows_progress_and_cannot_be_tapped_twice(
+    phone, live_url, tmp_path
+):
+    phone.goto(f"{live_url}/reports/new/")
+    fill_report(phone)
+    noisy = Image.effect_noise((1600, 1200), 100).convert("RGB")  # does not compress away
+    noisy.save(tmp_path / "noisy.jpg", "JPEG", quality=95)
+    phone.get_by_label("Photos").set_input_files(tmp_path / "noisy.jpg")
+    expect(phone.locator("#photos-kept")).to_contain_text("1 photo(s) ready")
+    # Chromium's slow 3G: 400 kbit/s, 400 ms round trips.
+    cdp = phone.context.new_cdp_session(phone)
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 400, "downloadThroughput": 50000, "uploadThroughput": 50000},
+    )
+    button = phone.get_by_role("button", name="Send to the JOC")
+    button.click()
+    expect(button).to_be_disabled()
+    expect(phone.locator("#send-progress")).to_be_visible()
+    expect(phone.locator("#send-state")).to_have_text("Sending…")
+    expect(phone.get_by_role("heading", level=1)).to_have_text(
+        re.compile(r"Report R-"), timeout=60000
+    )
+    assert Report.objects.count() == 1
+
+
 def test_required_fields_are_checked_before_sending_and_a_refused_form_keeps_the_photo(
     phone, live_url, tmp_path
 ):
