@@ -1,6 +1,7 @@
 """The printed table: each figure beside its goal. Returns whether any goal failed."""
 
 MEMORY_GROWTH_MB = 20  # what a process may keep after its dashboards close
+PHOTO_GROWTH_MB = 200  # what the worst mix of uploads may take in one server process
 
 
 def ms(figures):
@@ -205,6 +206,20 @@ def whatsapp_rows(r):
     ]
 
 
+def photo_rows(r):
+    p = r["photos"]
+    growth = p["peak_rss_mb"] - p["rss_before_mb"]
+    return [
+        (
+            f"photo decoding: {p['requests']} requests x {p['photos_per_request']} photos of "
+            f"{p['side']}x{p['side']} at once, RSS MB before -> peak",
+            f"{p['rss_before_mb']:.0f} -> {p['peak_rss_mb']:.0f} (+{growth:.0f})",
+            f"<= +{PHOTO_GROWTH_MB}",
+            growth <= PHOTO_GROWTH_MB,
+        )
+    ]
+
+
 def bench_rows(r):
     if "trivial" not in r:  # --only-whatsapp
         return whatsapp_rows(r)
@@ -216,7 +231,7 @@ def bench_rows(r):
         rows.append(("intake and live push", r["intake"]["skipped"], "", False))
     else:
         rows += form_weight_rows(r) + intake_rows(r) + push_rows(r)
-    rows += page_rows(r)
+    rows += page_rows(r) + (photo_rows(r) if "photos" in r else [])
     return rows + whatsapp_rows(r) if "whatsapp" in r else rows
 
 

@@ -16,7 +16,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from bench import deploy, load, pageweight, whatsapp
+from bench import deploy, load, pageweight, photos, whatsapp
 from bench.load import Servers, bounded, client, get_ok, percentiles
 
 FORM_PATH = "/reports/new/"
@@ -182,6 +182,8 @@ async def measure(servers, scale, state, pids, database_url, env):
         text=True,
     )
     results = {"probe": json.loads(probe.stdout)}
+    phase("photo decoding: peak memory of the worst upload mix")
+    results["photos"] = photo_memory(env)
     phase("trivial view")
     results["trivial"] = await trivial(servers, scale)
     phase("dashboard and incident pages")
@@ -204,6 +206,21 @@ async def measure(servers, scale, state, pids, database_url, env):
     phase(f"live push to {scale.operators} dashboards")
     results["push"], results["memory"] = await push_run(servers, scale, state, pids)
     return results
+
+
+def photo_memory(env):
+    """Peak RSS of a fresh process checking 3 x 5 photos of 7070 x 7070 at once (bench.photos)."""
+    with tempfile.TemporaryDirectory(prefix="watchline-photos-") as directory:
+        photos.make_files(directory)
+        child = subprocess.run(
+            [deploy.PY, "-m", "bench.photos", directory],
+            cwd=deploy.ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+    return json.loads(child.stdout)
 
 
 async def soak(servers, scale, state, pids, seconds, minute=60.0):

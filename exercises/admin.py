@@ -60,6 +60,10 @@ class EscalationAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     readonly_fields = ["incident", "dispatch", "kind", "limit_minutes", "raised_at", "cleared_at"]
 
+    def has_add_permission(self, request):
+        """Escalations are raised by the sweep only: an empty one cannot be stored (a 500)."""
+        return False
+
 
 @admin.register(ImprovementAction)
 class ImprovementActionAdmin(admin.ModelAdmin):

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from joc import tasks
 from joc.models import Dispatch, Incident, IncidentEvent, IncidentQuerySet, IncidentView, Resource
 from reports import feedback
 from watchline import live, permissions, references
@@ -325,9 +326,12 @@ def move_dispatch(incident, seen_version, actor, dispatch_id):
 
 @transaction.atomic
 def merge(incident, seen_version, actor, target):
-    """Fold `incident` into `target`: its reports move over and it ends as `merged`."""
-    if target.pk == incident.pk or not target.is_open:
+    """Fold `incident` into `target`: its reports move over and it ends as `merged`. Both are
+    locked first (in a fixed order), so two operators merging A into B and B into A at once
+    cannot both win: the second finds its target merged and is refused."""
+    if target.pk == incident.pk:
         raise ActionRefused("Merge into another open incident.")
+    incident, target = _locked(incident, target, target_version=target.version)
     _same_world(incident, target)
     incident = _transition(
         incident,
@@ -349,8 +353,10 @@ def merge(incident, seen_version, actor, target):
 def link_report(report, target, actor):
     """Move one report from its incident to another open incident; on both timelines."""
     source = report.incident
-    if source is None or target.pk == source.pk or not target.is_open:
+    if source is None or target.pk == source.pk:
         raise ActionRefused("Link the report to another open incident.")
+    source, target = _locked(source, target, target_version=target.version)
+    _still_on(report, source)
     _same_world(report, target)
     report.incident = target
     report.save(update_fields=["incident"])
@@ -364,8 +370,11 @@ def link_report(report, target, actor):
 @transaction.atomic
 def split_report(report, actor):
     """Take one report out of its incident into a new incident of its own."""
-    source = report.incident
-    if source is None or source.reports.count() < 2:
+    if report.incident is None:
+        raise ActionRefused("Only a report that shares its incident can be split out.")
+    (source,) = _locked(report.incident)
+    _still_on(report, source)
+    if source.reports.count() < 2:
         raise ActionRefused("Only a report that shares its incident can be split out.")
     new = _open_incident_for(report, priority=source.priority, last_changed_by=actor)
     report.incident = new
@@ -376,6 +385,30 @@ def split_report(report, actor):
     _publish(source, news=f"{split} by {_name(actor)} just now.")
     _publish(new)
     return new
+
+
+def _locked(*incidents, target_version=None):
+    """Lock `incidents` (SELECT ... FOR UPDATE, always in primary-key order, so two actions on
+    the same pair cannot deadlock) and return their fresh rows in the order given. The last one
+    is a target: it must still be open and, when `target_version` is given, unchanged since
+    the operator named it."""
+    pks = [incident.pk for incident in incidents]
+    rows = Incident.objects.select_for_update(of=("self",)).select_related("last_changed_by")
+    fresh = {row.pk: row for row in rows.filter(pk__in=pks).order_by("pk")}
+    locked = [fresh[pk] for pk in pks]
+    if target_version is not None:
+        target = locked[-1]
+        if not target.is_open:
+            raise ActionRefused(f"{target.reference} is {target.get_status_display().lower()}.")
+        if target.version != target_version:
+            raise StaleIncident(target)
+    return locked
+
+
+def _still_on(report, source):
+    """Refuse when another operator moved the report away while this action waited."""
+    if not source.reports.filter(pk=report.pk).exists():
+        raise ActionRefused(f"{report.reference} was moved by someone else just now.")
 
 
 @transaction.atomic
@@ -400,10 +433,12 @@ def report_followed_up(report, update):
 
 @transaction.atomic
 def post_follow_up(incident, actor, text):
-    """A public message every reporting CWG sees on its report page."""
-    _record(incident, actor, Kind.POST_FOLLOW_UP, note=text, public=True)
-    for report in incident.reports.select_related("cwg"):
-        feedback.post_joc_message(report, text, actor=actor)
+    """A public message every reporting CWG sees on its report page. The incident's timeline
+    has it at once; telling each report's sender is background work (`tasks.tell_reporters`),
+    so posting costs the same whether the incident has one report or a hundred."""
+    event = _record(incident, actor, Kind.POST_FOLLOW_UP, note=text, public=True)
+    report_ids = list(incident.reports.values_list("pk", flat=True))
+    transaction.on_commit(lambda: tasks.tell_reporters.enqueue(event.pk, report_ids))
     _publish(incident, news=f"Public follow-up by {_name(actor)} just now.")
     return incident
 
@@ -523,7 +558,7 @@ def _fresh(incident):
 
 
 def _record(incident, actor, kind, from_value="", to_value="", note="", public=False):
-    IncidentEvent.objects.create(
+    return IncidentEvent.objects.create(
         incident=incident,
         actor=actor,
         kind=kind,

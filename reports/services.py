@@ -3,7 +3,7 @@ representative's follow-ups and amendments. What the JOC tells the sender lives 
 `reports.feedback`. Each writes in one transaction and publishes to the CWG's live group on
 commit."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -18,6 +18,18 @@ from reports.models import SENDER_FIELDS, Report, ReportPhoto, ReportUpdate
 from watchline import live, permissions, references
 
 CLOCK_SKEW = timedelta(minutes=10)
+# Nothing a representative saw happened before this; earlier dates (year 1) are typing
+# mistakes, and the earliest ones cannot even be stored in UTC.
+EARLIEST_OBSERVED = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+class RateLimited(Exception):
+    """`admit` refused a new report or follow-up (its sender's rate limit is used up)."""
+
+
+def _admitted(admit):
+    if admit is not None and not admit():
+        raise RateLimited
 
 
 def submit_report(
@@ -30,6 +42,7 @@ def submit_report(
     channel=Report.Channel.WEB,
     exercise=None,
     ward_chosen=False,
+    admit=None,
 ):
     """Store a report and its photos in one transaction, hand it to the JOC's triage and tell
     the CWG's representatives on commit. Returns (report, created). A report with coordinates
@@ -38,11 +51,14 @@ def submit_report(
     `client_token`: a resubmission (a double tap, a phone retrying) returns the report already
     stored, and of two concurrent ones the unique constraint lets one win and the other
     return the winner's report. `exercise`: the report is an exercise inject (triaged only among
-    that exercise's incidents). Raises PermissionDenied or ValidationError (by field)."""
+    that exercise's incidents). `admit()` is asked only once the report is known to be new
+    (a resent one never uses up its sender's rate limit); False raises RateLimited.
+    Raises PermissionDenied or ValidationError (by field)."""
     _check_may_report(user, cwg)
     existing = _by_token(Report, client_token, cwg_id=cwg.pk)
     if existing:
         return existing, False
+    _admitted(admit)
     report = Report(
         cwg=cwg,
         submitted_by=user,
@@ -70,14 +86,16 @@ def submit_report(
     return _write_once(write, Report, client_token, cwg_id=cwg.pk)
 
 
-def add_follow_up(report, *, user, text, photos, client_token):
+def add_follow_up(report, *, user, text, photos, client_token, admit=None):
     """A representative's follow-up ("water still rising", a new photo) joining their CWG's
-    report. Idempotent on `client_token` like a report. Returns (update, created)."""
+    report. Idempotent on `client_token` like a report, `admit` as for a report. Returns
+    (update, created)."""
     if not permissions.can_follow_up(user, report):
         raise PermissionDenied("Only a representative of the reporting CWG may follow it up.")
     existing = _by_token(ReportUpdate, client_token, report_id=report.pk)
     if existing:
         return existing, False
+    _admitted(admit)
     if not text.strip():
         raise ValidationError({"text": _("Say what is new.")})
     checked = check_photos(photos)
@@ -185,6 +203,8 @@ def _validate(report):
         errors = invalid.message_dict
     if report.observed_at and report.observed_at > timezone.now() + CLOCK_SKEW:
         errors.setdefault("observed_at", []).append(_("This is in the future."))
+    if report.observed_at and report.observed_at < EARLIEST_OBSERVED:
+        errors.setdefault("observed_at", []).append(_("Give a date from the year 2000 on."))
     if (report.latitude is None) != (report.longitude is None):
         errors.setdefault("latitude", []).append(_("Give both latitude and longitude, or neither."))
     if report.latitude is not None and not -90 <= report.latitude <= 90:

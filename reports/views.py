@@ -43,50 +43,49 @@ def new(request):
         form = forms.ReportForm(cwg=rep.cwg, initial=initial)
         return _render_form(request, form, inject)
     form = _posted(forms.ReportForm(request.POST, request.FILES, cwg=rep.cwg))
-    status = 200
     inject = None
     if form.is_valid() and form.cleaned_data["inject"] is not None:
         inject = exercise_services.requested_inject(request.user, form.cleaned_data["inject"])
         if inject is None:
             form.add_error(None, INJECT_CLOSED)
     if form.is_valid():
-        if not ratelimit.allow("report", request.user.pk, settings.REPORT_RATE_LIMIT):
+        try:
+            report, created = services.submit_report(
+                user=request.user,
+                cwg=rep.cwg,
+                data=form.report_data(),
+                photos=form.cleaned_data["photos"],
+                client_token=form.cleaned_data["client_token"],
+                ward_chosen=form.ward_chosen(),
+                exercise=inject.exercise if inject else None,
+                admit=_rate_limit(request),
+            )
+        except services.RateLimited:
             form.add_error(None, RATE_LIMITED)
-            status = 429
+            return _too_many(_render_form(request, form, inject))
+        except ValidationError as invalid:
+            form.add_error(None, invalid)
         else:
-            try:
-                report, created = services.submit_report(
-                    user=request.user,
-                    cwg=rep.cwg,
-                    data=form.report_data(),
-                    photos=form.cleaned_data["photos"],
-                    client_token=form.cleaned_data["client_token"],
-                    ward_chosen=form.ward_chosen(),
-                    exercise=inject.exercise if inject else None,
-                )
-            except ValidationError as invalid:
-                form.add_error(None, invalid)
-            else:
-                if inject:
-                    exercise_services.sent_by_representative(inject, report)
-                message = (
-                    _("Report %(reference)s sent to the JOC.")
-                    if created
-                    else _("Report %(reference)s had already reached the JOC.")
-                ) % {"reference": report.reference}
-                url = reverse("reports:detail", args=[report.reference])
-                if _from_outbox(request):
-                    return JsonResponse({"reference": report.reference, "url": url})
-                messages.success(request, message)
-                return redirect(url)
-    return _render_form(request, form, inject, status)
+            if inject:
+                exercise_services.sent_by_representative(inject, report)
+            message = (
+                _("Report %(reference)s sent to the JOC.")
+                if created
+                else _("Report %(reference)s had already reached the JOC.")
+            ) % {"reference": report.reference}
+            url = reverse("reports:detail", args=[report.reference])
+            if _from_outbox(request):
+                return JsonResponse({"reference": report.reference, "url": url})
+            messages.success(request, message)
+            return redirect(url)
+    return _render_form(request, form, inject)
 
 
-def _render_form(request, form, inject, status=200):
+def _render_form(request, form, inject):
     """The form page opens no live socket (nothing on it changes live) and loads no ws
     extension: on a slow phone connection it carries only what it needs."""
     context = {"form": form, "inject": inject, "live_socket": ""}
-    return render(request, "reports/new.html", context, status=status)
+    return render(request, "reports/new.html", context)
 
 
 def _from_outbox(request):
@@ -122,9 +121,6 @@ def follow_up(request, reference):
         raise PermissionDenied
     form = _posted(forms.FollowUpForm(request.POST, request.FILES))
     if form.is_valid():
-        if not ratelimit.allow("report", request.user.pk, settings.REPORT_RATE_LIMIT):
-            form.add_error(None, RATE_LIMITED)
-            return _render_detail(request, report, form, status=429)
         try:
             services.add_follow_up(
                 report,
@@ -132,7 +128,11 @@ def follow_up(request, reference):
                 text=form.cleaned_data["text"],
                 photos=form.cleaned_data["photos"],
                 client_token=form.cleaned_data["client_token"],
+                admit=_rate_limit(request),
             )
+        except services.RateLimited:
+            form.add_error(None, RATE_LIMITED)
+            return _too_many(_render_detail(request, report, form))
         except ValidationError as invalid:
             form.add_error(None, invalid)
         else:
@@ -154,8 +154,22 @@ def photo(request, pk, variant):
         raise PermissionDenied
     file = getattr(found, variant) or found.public
     response = FileResponse(file.open("rb"), content_type=found.content_type)
-    response["Cache-Control"] = "private, max-age=3600"
+    # The original carries where it was taken: never kept by any cache, the browser's included.
+    response["Cache-Control"] = (
+        "private, no-store" if variant == "original" else "private, no-cache"
+    )
     response["Content-Disposition"] = "inline"
+    return response
+
+
+def _rate_limit(request):
+    """Counts one report of the user's limit; the service asks only for a new report."""
+    return lambda: ratelimit.allow("report", request.user.pk, settings.REPORT_RATE_LIMIT)
+
+
+def _too_many(response):
+    response.status_code = 429
+    response["Retry-After"] = str(ratelimit.retry_after(settings.REPORT_RATE_LIMIT))
     return response
 
 

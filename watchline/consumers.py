@@ -1,10 +1,15 @@
 """WebSocket consumers: each checks the user and the group before joining, then forwards
 pre-rendered fragments. They never query the database per event."""
 
+import contextlib
+import logging
+
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from watchline import live, permissions
+from watchline import live, permissions, sockets
+
+logger = logging.getLogger(__name__)
 
 
 class FragmentConsumer(AsyncWebsocketConsumer):
@@ -21,14 +26,28 @@ class FragmentConsumer(AsyncWebsocketConsumer):
         if not groups:
             await self.close(code=4403)
             return
+        try:
+            if live.layer_is_shared():
+                # A socket is accepted only once a message went through the layer and back:
+                # after an outage the process's subscription to Redis is working again, so
+                # the page's resync (on open) and the live updates leave no gap.
+                await live.round_trip(timeout=2)
+            for group in groups:
+                await self.channel_layer.group_add(group, self.channel_name)
+        except Exception as failed:
+            # The layer (Redis) is down: the handshake is refused and the page retries.
+            logger.warning("live socket refused, the channel layer failed: %r", failed)
+            await self.close(code=sockets.RESYNC)
+            return
         self.groups_joined = tuple(groups)
-        for group in self.groups_joined:
-            await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
+        sockets.opened(self)
 
     async def disconnect(self, code):
+        sockets.closed(self)
         for group in self.groups_joined:
-            await self.channel_layer.group_discard(group, self.channel_name)
+            with contextlib.suppress(Exception):  # the layer may be down; nothing to release
+                await self.channel_layer.group_discard(group, self.channel_name)
 
     async def receive(self, text_data=None, bytes_data=None):
         """Clients only listen; anything they send is ignored."""
@@ -59,3 +78,10 @@ class CWGConsumer(FragmentConsumer):
             return []
         self.language = permissions.representative_of(user).language
         return [live.cwg_group(cwg_id)]
+
+
+class NotFoundConsumer(AsyncWebsocketConsumer):
+    """Any other /ws/ path: closed with 4404 (the WebSocket's 404), never a server error."""
+
+    async def connect(self):
+        await self.close(code=4404)

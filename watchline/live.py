@@ -4,14 +4,19 @@ Services call `publish()` inside their transaction; the fragment is rendered onc
 group only after the transaction commits. Consumers forward it to their sockets as is.
 """
 
+import asyncio
+import contextlib
 import logging
+import uuid
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
+
+from watchline import sockets
 
 logger = logging.getLogger(__name__)
 
@@ -25,15 +30,47 @@ def cwg_group(cwg_id):
 
 def send_now(group, html, translations=None):
     """Send an already rendered fragment to a group (`translations`: the same fragment in each
-    language, for the representatives' sockets). Failures are logged, never raised:
-    a dropped live update is recovered by the page's resync, a failed request is not."""
+    language, for the representatives' sockets). Failures are logged, never raised: a
+    failed request is worse than a dropped live update, which is recovered by closing this
+    process's sockets so their pages resync (the other processes' sockets are closed by their
+    own round trip through the layer failing, `sockets`)."""
     event = {"type": "fragment", "html": html}
     if translations:
         event["translations"] = translations
     try:
         async_to_sync(get_channel_layer().group_send)(group, event)
-    except Exception:
-        logger.exception("live update to %s failed", group)
+    except Exception as failed:
+        logger.warning("live update to %s failed: %r", group, failed)
+        sockets.resync_all(f"a live update to {group} failed")
+
+
+def layer_is_shared():
+    """True for a layer across processes (Redis), which can fail; the in-memory one cannot."""
+    return not isinstance(get_channel_layer(), InMemoryChannelLayer)
+
+
+async def round_trip(timeout):
+    """Send one message to a fresh channel of the layer and receive it back; raises when the
+    layer fails or takes longer than `timeout` seconds. The channel is released afterwards."""
+    layer = get_channel_layer()
+    channel = await layer.new_channel("roundtrip.")
+    # Receive as a consumer does, in a task cancelled at the end: cancelling a receive is how
+    # a layer learns the channel is done with and releases it (channels-redis' pub/sub layer
+    # unsubscribes), which a receive that completed never does.
+    listener = asyncio.ensure_future(layer.receive(channel))
+    try:
+        token = uuid.uuid4().hex
+        await asyncio.wait_for(layer.send(channel, {"type": "roundtrip", "token": token}), timeout)
+        message = await asyncio.wait_for(asyncio.shield(listener), timeout)
+        if message.get("token") != token:
+            raise RuntimeError("channel layer returned a different message")
+    finally:
+        if listener.done():
+            listener = asyncio.ensure_future(layer.receive(channel))
+            await asyncio.sleep(0)
+        listener.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await listener
 
 
 def publish(groups, template_name, context):

@@ -1,5 +1,6 @@
 """Fixed-window rate limits kept in the cache (shared across processes when REDIS_URL is set)."""
 
+import logging
 import time
 
 from django.conf import settings
@@ -7,6 +8,7 @@ from django.core.cache import cache
 from django.shortcuts import render
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+logger = logging.getLogger(__name__)
 
 
 def parse(spec):
@@ -16,10 +18,20 @@ def parse(spec):
 
 
 def allow(scope, key, spec):
-    """Count one hit for `key` in `scope`; False once the limit in `spec` is used up."""
+    """Count one hit for `key` in `scope`; False once the limit in `spec` is used up. Fails
+    open: when the cache (Redis) cannot be reached the hit is allowed and the outage logged,
+    because refusing reports is worse than not counting them for a while."""
     limit, period = parse(spec)
     window = int(time.time() // period)
     cache_key = f"ratelimit:{scope}:{key}:{window}"
+    try:
+        return _count(cache_key, limit, period)
+    except Exception as unreachable:
+        logger.warning("rate limit %s not counted, the cache failed: %r", scope, unreachable)
+        return True
+
+
+def _count(cache_key, limit, period):
     if cache.add(cache_key, 1, timeout=period + 1):
         return True
     try:
@@ -27,6 +39,12 @@ def allow(scope, key, spec):
     except ValueError:  # expired between add and incr
         cache.add(cache_key, 1, timeout=period + 1)
         return True
+
+
+def retry_after(spec):
+    """Seconds until the current window of `spec` ends (for the Retry-After header)."""
+    _, period = parse(spec)
+    return max(1, period - int(time.time() % period))
 
 
 def client_address(request):
@@ -42,7 +60,7 @@ def client_address(request):
     return request.META.get("REMOTE_ADDR", "unknown")
 
 
-def too_many_requests(request, message):
+def too_many_requests(request, message, spec=None):
     response = render(request, "errors/429.html", {"message": message}, status=429)
-    response["Retry-After"] = "60"
+    response["Retry-After"] = str(retry_after(spec) if spec else 60)
     return response

@@ -46,7 +46,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "watchline.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "watchline.middleware.RejectNulBytesMiddleware",
+    "watchline.middleware.RetryAfterMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After WhiteNoise: static files are served precompressed by it and never reach this one.
     "watchline.middleware.CompressTextMiddleware",
@@ -58,6 +61,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "watchline.middleware.AdminBadFilterMiddleware",
+    "watchline.middleware.PrivatePagesMiddleware",
     "watchline.middleware.ContentSecurityPolicyMiddleware",
 ]
 
@@ -114,6 +119,11 @@ if REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# Every this many seconds each server process sends one message through the channel layer and
+# back; when that fails, its live sockets are closed so their pages reconnect and resync
+# (watchline.sockets). 0 turns the check off. Not done for the in-memory layer.
+LIVE_CHECK_SECONDS = env.float("LIVE_CHECK_SECONDS", default=2.0)
 
 # Background work: Django's Tasks API on the database, immediate when TASKS_IMMEDIATE is set.
 TASKS = {
@@ -251,9 +261,11 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SECURE_HTTPS el
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+# `{websocket}` is filled per request with this site's own WebSocket origin (ws:// or wss://
+# and the request's host), so pages may open live sockets to this site and nowhere else.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:{tiles}; "
-    "connect-src 'self' ws: wss:; font-src 'self'; object-src 'none'; base-uri 'self'; "
+    "connect-src 'self'{{websocket}}; font-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 ).format(tiles=" https:" if MAP_TILE_URL else "")
 

@@ -1,11 +1,9 @@
 """The project's own pages: each role's home, health probes for the load balancer, and the
 error pages."""
 
-import asyncio
-import uuid
+import sys
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
@@ -13,7 +11,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from watchline import permissions
+from watchline import live, permissions
+from watchline.middleware import DATABASE_DOWN, database_unavailable
 
 
 @login_required
@@ -32,21 +31,8 @@ def _check_database():
 
 
 def _check_channel_layer():
-    """Round-trip one message through the channel layer."""
-
-    async def round_trip():
-        layer = get_channel_layer()
-        channel = await layer.new_channel("healthz.")
-        token = uuid.uuid4().hex
-        await layer.send(channel, {"type": "healthz", "token": token})
-        message = await layer.receive(channel)
-        if message.get("token") != token:
-            raise RuntimeError("channel layer returned a different message")
-
-    async def bounded():
-        await asyncio.wait_for(round_trip(), timeout=3)
-
-    async_to_sync(bounded)()
+    """Round-trip one message through the channel layer (releasing its channel afterwards)."""
+    async_to_sync(live.round_trip)(timeout=3)
 
 
 @never_cache
@@ -86,4 +72,11 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
-    return render(request, "errors/500.html", status=500)
+    """The 500 page, or the static 503 page when the failure is the database being down (the
+    500 page itself needs the database: its layout names the user's roles)."""
+    if isinstance(sys.exc_info()[1], DATABASE_DOWN):
+        return database_unavailable()
+    try:
+        return render(request, "errors/500.html", status=500)
+    except DATABASE_DOWN:
+        return database_unavailable()

@@ -19,7 +19,16 @@
     setLiveState(true);
     document.body.dispatchEvent(new CustomEvent("watchline:resync", { bubbles: true }));
   });
-  document.addEventListener("htmx:wsClose", function () { setLiveState(false); });
+  // The server closes a socket with 4012 when a live update may have been lost (its channel
+  // layer failed): reconnect after a short, spread-out pause, which resyncs the page.
+  var RESYNC = 4012;
+  document.addEventListener("htmx:wsClose", function (event) {
+    setLiveState(false);
+    var detail = event.detail || {};
+    if (detail.event && detail.event.code === RESYNC && detail.socketWrapper) {
+      setTimeout(detail.socketWrapper.reconnect, 500 + Math.random() * 1500);
+    }
+  });
   document.addEventListener("htmx:wsError", function () { setLiveState(false); });
   window.addEventListener("offline", function () { setLiveState(false); });
 })();

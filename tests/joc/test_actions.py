@@ -212,10 +212,13 @@ def test_link_and_split_a_report_are_on_both_timelines(operator):
         services.split_report(moved, operator)  # alone on its incident already
 
 
-def test_internal_notes_stay_internal_and_follow_ups_reach_the_reports(operator):
+def test_internal_notes_stay_internal_and_follow_ups_reach_the_reports(
+    operator, django_capture_on_commit_callbacks
+):
     incident = with_report(incident_in("confirmed"))
     services.add_note(incident, operator, "Caller sounded unsure")
-    services.post_follow_up(incident, operator, "Units are on the way")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.post_follow_up(incident, operator, "Units are on the way")
     note, follow_up = incident.events.order_by("id")
     assert (note.kind, note.public) == ("add_note", False)
     assert (follow_up.kind, follow_up.public) == ("post_follow_up", True)
@@ -242,3 +245,65 @@ def test_an_incident_leaving_the_open_queue_is_published_without_its_row(
     html = async_to_sync(layer.receive)(channel)["html"]
     assert f'id="queue-signal" hx-swap-oob="outerHTML" hidden data-incident="{incident.pk}"' in html
     assert f'<tr id="incident-{incident.pk}"' not in html
+
+
+def test_merge_rechecks_its_target_under_lock(operator):
+    """The target the operator named may have changed since: merged elsewhere, or edited."""
+    source, target = incident_in("new"), incident_in("new")
+    seen_target = Incident.objects.get(pk=target.pk)
+    services.merge(target, 1, operator, incident_in("new"))  # the target is merged meanwhile
+    with pytest.raises(ActionRefused, match="merged"):
+        services.merge(source, 1, operator, seen_target)
+    other = incident_in("new")
+    seen_other = Incident.objects.get(pk=other.pk)
+    services.set_priority(other, 1, operator, 1)
+    with pytest.raises(StaleIncident):
+        services.merge(source, 1, operator, seen_other)
+    assert Incident.objects.get(pk=source.pk).status == "new"
+
+
+def test_link_and_split_are_refused_once_someone_else_moved_the_report(operator):
+    source = with_report(with_report(incident_in("new")))
+    report = source.reports.select_related("incident").first()
+    seen = Report.objects.select_related("incident").get(pk=report.pk)
+    services.link_report(report, incident_in("new"), operator)
+    with pytest.raises(ActionRefused, match="moved by someone else"):
+        services.link_report(seen, incident_in("new"), operator)
+    with pytest.raises(ActionRefused, match="moved by someone else"):
+        services.split_report(seen, operator)
+
+
+def test_a_public_follow_up_costs_the_same_for_1_or_30_reports(operator):
+    """Telling each report's sender is background work: posting is a constant number of
+    queries, whatever the incident's report count (issue 19 item 10)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for size in (1, 30):
+        incident = incident_in("confirmed")
+        for _ in range(size):
+            with_report(incident)
+        with CaptureQueriesContext(connection) as queries:
+            services.post_follow_up(incident, operator, "Units are on the way")
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
+def test_a_public_follow_up_reaches_every_report_once_even_if_told_twice(
+    operator, django_capture_on_commit_callbacks
+):
+    from joc import tasks
+
+    incident = incident_in("confirmed")
+    for _ in range(3):
+        with_report(incident)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.post_follow_up(incident, operator, "Units are on the way")
+    event = incident.events.get(kind="post_follow_up")
+    ids = list(incident.reports.values_list("pk", flat=True))
+    tasks.tell_reporters.call(event.pk, ids)  # a worker running the task again
+    for report in incident.reports.all():
+        assert list(report.updates.filter(kind="joc_message").values_list("text", flat=True)) == [
+            "Units are on the way"
+        ]

@@ -224,8 +224,8 @@ def test_another_cwg_cannot_follow_up(representative):
 
 
 def test_an_image_with_too_many_pixels_is_refused(representative, monkeypatch):
-    monkeypatch.setattr(photo_checks, "MAX_PIXELS", 100)
-    with pytest.raises(ValidationError, match="photo.png is not a JPEG, PNG or WebP photo"):
+    monkeypatch.setattr(photo_checks, "MAX_LOSSLESS_PIXELS", 100)
+    with pytest.raises(ValidationError, match="photo.png has too many pixels"):
         submit(representative, photos=[images.png()])
 
 
