@@ -69,8 +69,9 @@ def test_the_loser_of_a_race_waits_for_the_winner_and_returns_its_report(
     (report, created), (same, created_again) = won[0], lost[0]
     assert created and not created_again and same == report
     assert Report.objects.count() == 1
-    # The loser's files went with its rolled-back transaction: only the winner's two remain.
-    assert len(list((settings.MEDIA_ROOT / "reports").iterdir())) == 2
+    # The loser's files went with its rolled-back transaction: only the winner's three remain
+    # (the original, the stripped copy, the thumbnail).
+    assert len(list((settings.MEDIA_ROOT / "reports").iterdir())) == 3
 
 
 def wait_for_a_blocked_insert(timeout=20):
