@@ -4,6 +4,7 @@ from django.utils import timezone
 from alerts.models import Alert, AlertVersion
 from cwg.models import Ward
 from joc.models import Incident
+from watchline import formfields
 
 
 class AlertForm(forms.Form):
@@ -18,7 +19,7 @@ class AlertForm(forms.Form):
         label="All wards",
         help_text="An emergency to all wards needs a supervisor's approval.",
     )
-    wards = forms.ModelMultipleChoiceField(
+    wards = formfields.ModelMultipleChoiceField(
         queryset=Ward.objects.all(),
         required=False,
         label="Target wards",

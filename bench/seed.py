@@ -152,7 +152,7 @@ def sessions(users_):
 
 @transaction.atomic
 def seed(args):
-    password = make_password("watchline")  # hashed once, shared: seeding stays fast
+    password = make_password("watchline-demo")  # hashed once, shared: seeding stays fast
     wards = list(Ward.objects.all())
     categories = list(Category.objects.all())
     seats = cwgs_with_representatives(args.cwgs, wards, password)

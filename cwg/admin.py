@@ -5,6 +5,8 @@ from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from cwg import services
 from cwg.forms import ReasonForm, RepresentativeAdminForm
@@ -97,8 +99,16 @@ class StatusChangeInline(admin.TabularInline):
 
 @admin.register(CommunityWatchGroup)
 class CommunityWatchGroupAdmin(admin.ModelAdmin):
-    list_display = ["reference", "name", "status", "created_at", "status_changed_at"]
-    list_filter = ["status"]
+    list_display = [
+        "reference",
+        "name",
+        "status",
+        "ward_list",
+        "representative_list",
+        "contact",
+        "created_at",
+    ]
+    list_filter = ["status", "wards", "created_at"]
     search_fields = [
         "reference",
         "name",
@@ -114,6 +124,40 @@ class CommunityWatchGroupAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # CWGs come from applications (cwg:apply)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_people()
+
+    @admin.display(description="wards")
+    def ward_list(self, cwg):
+        return ", ".join(str(w.number) for w in cwg.wards.all())
+
+    @admin.display(description="representatives")
+    def representative_list(self, cwg):
+        return format_html_join(
+            mark_safe("<br>"), "{} ({})", ((r.name, r.phone.as_national) for r in cwg.active_reps)
+        )
+
+    @admin.display(description="contact")
+    def contact(self, cwg):
+        return format_html("{}<br>{}", cwg.contact_email, cwg.contact_phone.as_national)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The group's own page offers the status changes its status allows, as buttons that
+        take the same road as the bulk actions (a reason, then the service)."""
+        cwg = self.get_object(request, object_id)
+        names = STATUS_BUTTONS.get(cwg.status, ()) if cwg else ()
+        buttons = [(name, STATUS_ACTIONS[name][0]) for name in names]
+        extra_context = {"status_buttons": buttons, **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+# The status changes each status allows, offered as buttons on a group's own page.
+STATUS_BUTTONS = {
+    CommunityWatchGroup.Status.PENDING: ("approve", "reject"),
+    CommunityWatchGroup.Status.APPROVED: ("suspend",),
+    CommunityWatchGroup.Status.SUSPENDED: ("reinstate",),
+}
 
 
 @admin.register(Representative)

@@ -5,6 +5,7 @@ from phonenumber_field.formfields import PhoneNumberField
 
 from cwg import services
 from cwg.models import CommunityWatchGroup, Representative, Ward
+from watchline import formfields
 
 S = CommunityWatchGroup.Status
 
@@ -12,7 +13,7 @@ S = CommunityWatchGroup.Status
 class CWGForm(forms.ModelForm):
     """The group itself, as its coordinator describes it on the public application."""
 
-    wards = forms.ModelMultipleChoiceField(
+    wards = formfields.ModelMultipleChoiceField(
         queryset=Ward.objects.all(),
         help_text="The ward(s) your group patrols (hold Ctrl to choose several on a computer).",
     )
@@ -53,16 +54,20 @@ class CWGForm(forms.ModelForm):
 
 class PersonForm(forms.Form):
     """A representative: becomes a user account (username = email address) and a seat.
-    With `optional=True` (the second representative) the form may be left empty."""
+    With `optional=True` (the second representative) the form may be left empty. With
+    `check_account=False` (the anonymous application) it says nothing about existing accounts."""
 
     first_name = forms.CharField(max_length=150)
     last_name = forms.CharField(max_length=150)
     phone = PhoneNumberField(help_text="A cellphone number, e.g. 082 123 4567.")
     email = forms.EmailField(help_text="They will log in with this address.")
 
-    def __init__(self, *args, cwg=None, optional=False, replacing=None, **kwargs):
+    def __init__(
+        self, *args, cwg=None, optional=False, check_account=True, replacing=None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.cwg = cwg
+        self.check_account = check_account
         self.optional = optional
         if optional:
             for field in self.fields.values():
@@ -95,7 +100,7 @@ class PersonForm(forms.Form):
 
     def clean_email(self):
         email = self.cleaned_data["email"].lower()
-        refusal = services.account_refusal(email)
+        refusal = services.account_refusal(email) if self.check_account else ""
         if refusal:
             raise forms.ValidationError(refusal)
         return email
@@ -124,8 +129,8 @@ class Application:
 
     def __init__(self, data=None):
         self.group = CWGForm(data, prefix="cwg")
-        self.first = PersonForm(data, prefix="rep1")
-        self.second = PersonForm(data, prefix="rep2", optional=True)
+        self.first = PersonForm(data, prefix="rep1", check_account=False)
+        self.second = PersonForm(data, prefix="rep2", optional=True, check_account=False)
 
     def is_valid(self):
         valid = all([self.group.is_valid(), self.first.is_valid(), self.second.is_valid()])
@@ -136,7 +141,7 @@ class Application:
                     valid = False
         return valid
 
-    def register(self):
+    def register(self, site_url):
         data = self.group.cleaned_data
         people = [p for p in (self.first.person(), self.second.person()) if p]
         return services.register_cwg(
@@ -147,6 +152,7 @@ class Application:
             contact_email=data["contact_email"],
             contact_phone=data["contact_phone"],
             people=people,
+            site_url=site_url,
         )
 
 

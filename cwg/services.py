@@ -5,12 +5,14 @@ of the CWG's portals go out after commit."""
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Group, User
+from django.core import signing
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from cwg import geo
 from cwg.models import CommunityWatchGroup, CWGStatusChange, Representative, Ward
-from cwg.tasks import send_set_password_email
+from cwg.tasks import send_seat_invitation, send_set_password_email
 from watchline import live, permissions, references
 
 S = CommunityWatchGroup.Status
@@ -39,9 +41,20 @@ class Person:
 
 
 def register_cwg(
-    *, name, area_description, wards, contact_email, contact_phone, people, registration_number=""
+    *,
+    name,
+    area_description,
+    wards,
+    contact_email,
+    contact_phone,
+    people,
+    site_url,
+    registration_number="",
 ):
-    """A public application: the CWG as pending, with an inactive account per representative."""
+    """A public application: the CWG as pending, with a new inactive account per representative.
+    An anonymous form never reuses nor alters an existing account: a person whose email already
+    has one is emailed an invitation to take the seat once logged in (`accept_invitation`), and
+    the applicant is told nothing different."""
     with transaction.atomic():
         cwg = CommunityWatchGroup(
             name=name,
@@ -54,9 +67,87 @@ def register_cwg(
         references.save_with_reference(cwg, "CWG")
         cwg.wards.set(wards)
         CWGStatusChange.objects.create(cwg=cwg, to_status=S.PENDING, reason="Applied online")
+        # Accounts in one order (by email), so two applications naming the same two new people
+        # in opposite orders wait for each other instead of deadlocking.
+        accounts = {p.email: _new_account(p) for p in sorted(people, key=lambda p: p.email)}
         for seat, person in enumerate(people, start=1):
-            _seat(cwg, person, seat, active_user=False)
+            user = accounts[person.email]
+            if user is None:
+                _invite(cwg, person, seat, site_url)
+            else:
+                _give_seat(cwg, user, seat, person.phone)
     return cwg
+
+
+def _new_account(person):
+    """A new inactive account for `person`, or None when their email has one already (as its
+    username or its email), also when another request created it a moment ago: the database's
+    unique username decides that race, never a check in Python alone."""
+    email = person.email.strip().lower()
+    if User.objects.filter(Q(username__iexact=email) | Q(email__iexact=email)).exists():
+        return None
+    user = User(
+        username=email,
+        email=email,
+        first_name=person.first_name,
+        last_name=person.last_name,
+        is_active=False,
+    )
+    user.set_unusable_password()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        return None
+    return user
+
+
+def _invite(cwg, person, seat, site_url):
+    email = person.email.strip().lower()
+    token = invitation_token(cwg, email, seat, str(person.phone))
+    transaction.on_commit(lambda: send_seat_invitation.enqueue(email, cwg.pk, token, site_url))
+
+
+INVITATION_SALT = "cwg.seat-invitation"
+INVITATION_MAX_AGE = 14 * 24 * 3600
+
+
+def invitation_token(cwg, email, seat, phone):
+    return signing.dumps({"c": cwg.pk, "e": email, "s": seat, "p": phone}, salt=INVITATION_SALT)
+
+
+def read_invitation(token):
+    """The invitation's (cwg, email, seat, phone), or None if the link is bad or too old."""
+    try:
+        data = signing.loads(token, salt=INVITATION_SALT, max_age=INVITATION_MAX_AGE)
+        cwg = CommunityWatchGroup.objects.get(pk=data["c"])
+    except (signing.BadSignature, CommunityWatchGroup.DoesNotExist, KeyError, TypeError):
+        return None
+    return cwg, data["e"], data["s"], data["p"]
+
+
+def accept_invitation(user, cwg, seat, phone, *, site_url):
+    """The invited person, logged in, takes the seat an application named them for: only if
+    their account may hold a seat, the CWG still stands, and the seat is free."""
+    with transaction.atomic():
+        locked = CommunityWatchGroup.objects.select_for_update().get(pk=cwg.pk)
+        refusal = account_refusal(user.username)
+        if refusal:
+            raise RepresentativeRefused(
+                "This account cannot represent a community watch group (it has another role "
+                "or already holds a seat)."
+            )
+        if locked.status == S.REJECTED:
+            raise RepresentativeRefused(f"{locked} was not approved.")
+        try:
+            with transaction.atomic():
+                rep = _give_seat(locked, user, seat, phone)
+        except IntegrityError:
+            raise RepresentativeRefused(
+                f"Seat {seat} of {locked} is taken. Ask its representatives or the JOC."
+            ) from None
+        _welcome(rep, site_url)
+        return rep
 
 
 def approve_cwg(cwg, actor, reason="", *, site_url):
@@ -78,8 +169,11 @@ def reject_cwg(cwg, actor, reason):
 
 
 def suspend_cwg(cwg, actor, reason):
-    """A suspended CWG's representatives can still log in and see why, but cannot report."""
-    _change_status(cwg, actor, {S.APPROVED}, S.SUSPENDED, reason)
+    """A suspended CWG's representatives can still log in and see why, but cannot report, and
+    its portals' live sockets close once they have shown the new status."""
+    with transaction.atomic():
+        _change_status(cwg, actor, {S.APPROVED}, S.SUSPENDED, reason)
+        live.access_changed(live.cwg_group(cwg.pk))
 
 
 def reinstate_cwg(cwg, actor, reason=""):
@@ -100,9 +194,15 @@ def add_representative(cwg, person, actor, *, site_url):
     raise RepresentativeRefused(SEATS_FULL.format(cwg=cwg))
 
 
-def replace_representative(cwg, seat, person, actor, *, site_url):
-    """End whoever holds `seat` and seat `person` there, in one transaction."""
+def replace_representative(cwg, seat, person, actor, *, site_url, actor_seat=None):
+    """End whoever holds `seat` and seat `person` there, in one transaction. With `actor_seat`
+    (a representative replacing the other one) the actor must still hold that seat once the
+    CWG is locked, so two representatives replacing each other at once cannot both lose."""
     with transaction.atomic():
+        if actor_seat is not None:
+            CommunityWatchGroup.objects.select_for_update().get(pk=cwg.pk)
+            if not cwg.representatives.active().filter(user=actor, seat=actor_seat).exists():
+                raise RepresentativeRefused(f"You no longer hold a seat of {cwg}.")
         for rep in cwg.representatives.active().filter(seat=seat).select_for_update():
             _end(rep, actor)
         rep = _claim_seat(cwg, person, seat, actor)
@@ -143,7 +243,8 @@ def account_refusal(email):
 
 
 def _seat(cwg, person, seat, *, active_user, added_by=None):
-    """Give the person an account (inactive until their CWG is approved) and the seat."""
+    """Give the person an account (inactive until their CWG is approved) and the seat: on a
+    city admin's or a representative's word, a former representative's account is reused."""
     email = person.email.strip().lower()
     refusal = account_refusal(email)
     if refusal:
@@ -158,9 +259,13 @@ def _seat(cwg, person, seat, *, active_user, added_by=None):
     else:
         user.is_active = user.is_active or active_user  # never locks a former representative out
     user.save()
+    return _give_seat(cwg, user, seat, person.phone, added_by=added_by)
+
+
+def _give_seat(cwg, user, seat, phone, *, added_by=None):
     user.groups.add(Group.objects.get_or_create(name=permissions.REPRESENTATIVE_GROUP)[0])
     return Representative.objects.create(
-        cwg=cwg, user=user, seat=seat, phone=person.phone, added_by=added_by
+        cwg=cwg, user=user, seat=seat, phone=phone, added_by=added_by
     )
 
 
@@ -182,6 +287,7 @@ def _end(rep, actor):
     rep.ended_at = timezone.now()
     rep.ended_by = actor
     rep.save(update_fields=["active", "ended_at", "ended_by"])
+    live.access_changed(live.user_group(rep.user_id))
 
 
 def _change_status(cwg, actor, allowed_from, to_status, reason):

@@ -32,3 +32,19 @@ def send_set_password_email(user_id, site_url):
         from_email=None,
         recipient_list=[user.email],
     )
+
+
+@task()
+def send_seat_invitation(email, cwg_id, token, site_url):
+    """Email the owner of an existing account that an application named them as a
+    representative: they take the seat by logging in and confirming, or ignore it."""
+    from cwg.models import CommunityWatchGroup
+
+    cwg = CommunityWatchGroup.objects.get(pk=cwg_id)
+    link = urljoin(site_url, reverse("cwg:accept_invitation", kwargs={"token": token}))
+    send_mail(
+        subject=f"Confirm: representative of {cwg.name} on Watchline",
+        message=render_to_string("cwg/email/seat_invitation.txt", {"cwg": cwg, "link": link}),
+        from_email=None,
+        recipient_list=[email],
+    )

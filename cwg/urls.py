@@ -6,6 +6,7 @@ app_name = "cwg"
 urlpatterns = [
     path("apply/", views.apply, name="apply"),
     path("apply/done/", views.applied, name="applied"),
+    path("invitation/<str:token>/", views.accept_invitation, name="accept_invitation"),
     path("portal/", views.portal, name="portal"),
     path("portal/status/", views.portal_status, name="portal_status"),
     path("portal/replace/", views.replace, name="replace"),

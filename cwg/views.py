@@ -1,5 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,13 +28,9 @@ def apply(request):
                 "Too many applications came from this connection in a short time. "
                 "Wait an hour and try again, or contact the JOC.",
             )
-        try:
-            cwg = application.register()
-        except services.RepresentativeRefused as refused:
-            application.first.add_error("email", str(refused))
-        else:
-            request.session["cwg_applied"] = cwg.pk
-            return redirect("cwg:applied")
+        cwg = application.register(site_url=request.build_absolute_uri("/"))
+        request.session["cwg_applied"] = cwg.pk
+        return redirect("cwg:applied")
     return render(request, "cwg/apply.html", {"application": application})
 
 
@@ -44,6 +42,32 @@ def applied(request):
         return redirect("cwg:apply")
     cwg = get_object_or_404(CommunityWatchGroup.objects.with_people(), pk=pk)
     return render(request, "cwg/applied.html", {"cwg": cwg})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def accept_invitation(request, token):
+    """An existing account named by an application takes the seat: logged in as the account
+    the invitation was sent to, it confirms with one POST."""
+    invitation = services.read_invitation(token)
+    if invitation is None:
+        return render(request, "cwg/invitation.html", {"invalid": True}, status=400)
+    cwg, email, seat, phone = invitation
+    if email not in {request.user.username.lower(), request.user.email.lower()}:
+        raise PermissionDenied
+    error = ""
+    if request.method == "POST":
+        try:
+            services.accept_invitation(
+                request.user, cwg, seat, phone, site_url=request.build_absolute_uri("/")
+            )
+        except services.RepresentativeRefused as refused:
+            error = str(refused)
+        else:
+            messages.success(request, f"You now represent {cwg.name} (seat {seat}).")
+            return redirect("home")
+    context = {"cwg": cwg, "seat": seat, "error": error}
+    return render(request, "cwg/invitation.html", context, status=409 if error else 200)
 
 
 @permissions.representative_required
@@ -75,7 +99,12 @@ def replace(request):
     if form.is_valid():
         try:
             new = services.replace_representative(
-                cwg, seat, form.person(), request.user, site_url=request.build_absolute_uri("/")
+                cwg,
+                seat,
+                form.person(),
+                request.user,
+                site_url=request.build_absolute_uri("/"),
+                actor_seat=3 - seat,
             )
         except services.RepresentativeRefused as refused:
             form.add_error(None, str(refused))

@@ -6,7 +6,7 @@ from django.utils import timezone
 from cwg.models import CommunityWatchGroup, Representative, Ward
 from exercises.models import Exercise, ImprovementAction, Inject, Objective, Observation
 from reports.models import Category, Report
-from watchline import permissions
+from watchline import formfields, permissions
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -21,8 +21,9 @@ class ExerciseForm(forms.ModelForm):
             "planned_end": DATETIME,
             "cwgs": forms.CheckboxSelectMultiple,
         }
+        field_classes = {"cwgs": formfields.ModelMultipleChoiceField}
 
-    controllers = forms.ModelMultipleChoiceField(
+    controllers = formfields.ModelMultipleChoiceField(
         queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
 

@@ -8,7 +8,7 @@ from cwg.models import Ward
 from joc import services
 from joc.models import Incident, IncidentQuerySet, Resource
 from reports.models import Category
-from watchline import permissions
+from watchline import formfields, permissions
 
 
 class QueueFilterForm(forms.Form):
@@ -106,7 +106,7 @@ class OutcomeForm(VersionForm):
 
 
 class DispatchForm(VersionForm):
-    resources = forms.ModelMultipleChoiceField(
+    resources = formfields.ModelMultipleChoiceField(
         queryset=Resource.objects.filter(status=Resource.Status.AVAILABLE),
         widget=forms.CheckboxSelectMultiple,
         error_messages={"invalid_choice": "%(value)s is no longer available."},

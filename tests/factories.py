@@ -12,6 +12,9 @@ from joc.models import Incident, Resource
 from reports.models import Category, Report
 from watchline import permissions
 
+# The demo's password (seed_demo): long enough for the password validators.
+PASSWORD = "watchline-demo"
+
 
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -23,7 +26,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
-    password = factory.django.Password("watchline")
+    password = factory.django.Password(PASSWORD)
 
     groups = factory.PostGeneration(
         lambda user, create, extracted, **kw: add_groups(user, extracted)

@@ -41,7 +41,11 @@ def test_password_change_keeps_the_user_logged_in(operator_client, operator):
     new_password = "another-long-passphrase-2026"
     response = operator_client.post(
         reverse("password_change"),
-        {"old_password": "watchline", "new_password1": new_password, "new_password2": new_password},
+        {
+            "old_password": factories.PASSWORD,
+            "new_password1": new_password,
+            "new_password2": new_password,
+        },
         follow=True,
     )
     assert b"Password changed" in response.content

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 def log_in(client, username):
-    credentials = {"username": username, "password": "watchline"}
+    credentials = {"username": username, "password": factories.PASSWORD}
     return client.post(reverse("login"), credentials, follow=True)
 
 

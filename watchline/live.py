@@ -28,6 +28,11 @@ def cwg_group(cwg_id):
     return f"{CWG_PREFIX}{cwg_id}"
 
 
+def user_group(user_id):
+    """Every socket of one user: told to re-check its access when that user's access changes."""
+    return f"user-{user_id}"
+
+
 def send_now(group, html, translations=None):
     """Send an already rendered fragment to a group (`translations`: the same fragment in each
     language, for the representatives' sockets). Failures are logged, never raised: a
@@ -96,5 +101,23 @@ def publish(groups, template_name, context):
     def send():
         for group in groups:
             send_now(group, default, translations if group.startswith(CWG_PREFIX) else None)
+
+    transaction.on_commit(send)
+
+
+def access_changed(groups, *, ended_session=None):
+    """Tell the sockets in `groups` (e.g. `user_group(id)`, `cwg_group(id)`) that access may
+    have ended: each re-checks its user and closes if it may no longer listen. A socket opened
+    by `ended_session` (a session key, at logout) closes without asking. Sent after commit."""
+    if isinstance(groups, str):
+        groups = [groups]
+    event = {"type": "access.changed", "ended_session": ended_session}
+
+    def send():
+        for group in groups:
+            try:
+                async_to_sync(get_channel_layer().group_send)(group, event)
+            except Exception:
+                logger.exception("access change to %s failed", group)
 
     transaction.on_commit(send)

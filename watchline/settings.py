@@ -1,6 +1,7 @@
 """Watchline settings. Every deployment knob comes from the environment (see .env.example)."""
 
 import re
+from datetime import timedelta
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -25,12 +26,15 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    "watchline.admin_site.WatchlineAdminConfig",  # django.contrib.admin, branded Watchline
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "channels",
     "django_htmx",
     "django_tasks",
@@ -57,13 +61,18 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "watchline.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "watchline.security.IdleTimeoutMiddleware",
+    "watchline.security.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "watchline.middleware.AdminBadFilterMiddleware",
     "watchline.middleware.PrivatePagesMiddleware",
     "watchline.middleware.ContentSecurityPolicyMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "watchline.urls"
@@ -139,10 +148,35 @@ TASKS = {
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses a locked-out username or address before the password check.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login lockout (django-axes): 5 failures for one username, or from one address, lock that
+# username or address for 15 minutes; a city admin unlocks it sooner by deleting its
+# "access attempt" in the admin. Addresses are read as the rate limits read them.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "watchline.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "watchline.security.locked_out"
+AXES_USERNAME_CALLABLE = "watchline.security.login_username"
+AXES_VERBOSE = False
+# Password reset requests per address, and emails per address asked for (count/period).
+PASSWORD_RESET_RATE_LIMIT = env.str("PASSWORD_RESET_RATE_LIMIT", default="5/h")
+# Operators', supervisors' and city admins' sessions end after this long without a request.
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
+# Two-factor authentication (django-otp, TOTP): the issuer shown in authenticator apps.
+OTP_TOTP_ISSUER = "Watchline"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -203,6 +237,10 @@ MAP_CENTER = (-33.93, 18.55)
 # The dashboard's queue shows at most this many incidents (highest priority, newest first);
 # the rest are a filter away.
 DASHBOARD_QUEUE_LIMIT = env.int("DASHBOARD_QUEUE_LIMIT", default=200)
+
+# Open WebSockets re-check their user's access at least this often (seconds), besides the
+# immediate re-check when a service ends access (logout, deactivation, a seat ended, ...).
+WEBSOCKET_RECHECK_SECONDS = env.float("WEBSOCKET_RECHECK_SECONDS", default=60)
 
 # Triage tuning (joc.services.triage_report).
 TRIAGE_DISTANCE_KM = env.float("TRIAGE_DISTANCE_KM", default=1.0)
@@ -274,5 +312,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.channels.server": {"level": "WARNING"}},
+    "loggers": {
+        "django.channels.server": {"level": "WARNING"},
+        # django-axes logs every login at INFO; failures and lockouts are WARNINGs.
+        "axes": {"level": "WARNING"},
+    },
 }

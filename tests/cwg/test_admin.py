@@ -144,3 +144,46 @@ def test_the_ward_admin_shows_which_wards_have_a_boundary_and_keeps_it_on_save(a
     wards[1].refresh_from_db()
     assert wards[1].name == "Harbour"
     assert wards[1].boundary == factories.square(18.40, -33.95)
+
+
+def test_the_admin_is_branded_and_its_index_shows_what_is_waiting(admin_client):
+    factories.CWGFactory.create_batch(2, status=S.PENDING)
+    factories.CWGFactory(status=S.SUSPENDED)
+    factories.CWGFactory(status=S.APPROVED)
+    page = admin_client.get(reverse("admin:index")).content.decode()
+    assert "<title>City administration | Watchline admin</title>" in page
+    assert "Watchline administration" in page
+    waiting = page[page.index('id="waiting"') :]
+    assert "Applications waiting for approval</a></th><td><strong>2</strong>" in waiting
+    assert "Suspended groups</a></th><td><strong>1</strong>" in waiting
+    assert f"{CHANGELIST}?status__exact=pending" in waiting
+
+
+def test_the_cwg_list_shows_wards_representatives_and_contact_with_filters(admin_client):
+    ward = factories.WardFactory(number=88)
+    rep = factories.RepresentativeFactory(
+        cwg__name="Bo-Kaap <Watch>", cwg__wards=[ward], cwg__contact_email="c@example.org"
+    )
+    factories.CWGFactory(name="Elsewhere Watch", wards=[factories.WardFactory(number=89)])
+    page = admin_client.get(CHANGELIST, {"wards__id__exact": ward.pk}).content.decode()
+    assert "Bo-Kaap &lt;Watch&gt;" in page and "Elsewhere Watch" not in page
+    assert f"{rep.name} ({rep.phone.as_national})" in page
+    assert "c@example.org" in page and ">88<" in page
+
+
+def test_a_pending_groups_page_approves_and_rejects_through_the_services(admin_client, city_admin):
+    cwg = factories.CWGFactory(status=S.PENDING)
+    change = reverse("admin:cwg_communitywatchgroup_change", args=[cwg.pk])
+    page = admin_client.get(change).content.decode()
+    assert "Approve…" in page and "Reject…" in page and "Suspend…" not in page
+    assert '<input type="hidden" name="action" value="approve">' in page
+    assert f'<input type="hidden" name="_selected_action" value="{cwg.pk}">' in page
+    reason_page = act(admin_client, "approve", [cwg])  # what the Approve button posts
+    assert b"Approve community watch groups" in reason_page.content
+    act(admin_client, "approve", [cwg], confirm="yes", reason="Checked")
+    cwg.refresh_from_db()
+    assert cwg.status == S.APPROVED
+    change_record = cwg.history.get(to_status=S.APPROVED)
+    assert (change_record.actor, change_record.reason) == (city_admin, "Checked")
+    page = admin_client.get(change).content.decode()
+    assert "Suspend…" in page and "Approve…" not in page

@@ -27,6 +27,7 @@ def register(**overrides):
         "contact_email": "coord@example.org",
         "contact_phone": "+27821234567",
         "people": [person(1), person(2)],
+        "site_url": SITE,
     }
     return services.register_cwg(**(fields | overrides))
 
@@ -164,17 +165,66 @@ def test_ending_a_seat_frees_it():
     assert permissions.representative_of(User.objects.get(pk=rep.user.pk)) is None
 
 
-def test_a_rejected_cwgs_people_may_apply_again_with_the_same_accounts():
+def test_a_rejected_cwgs_people_are_invited_to_confirm_when_they_apply_again(
+    django_capture_on_commit_callbacks,
+):
     rejected = register()
     services.reject_cwg(rejected, factories.AdminFactory(), "Not a watch group")
     assert not rejected.representatives.active().exists()
-    again = register(name="Sea Point Neighbourhood Watch")
-    assert again.representatives.active().count() == 2
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        again = register(name="Sea Point Neighbourhood Watch")
+    assert not again.representatives.exists()
+    assert sorted(m.to[0] for m in mail.outbox) == ["person1@example.org", "person2@example.org"]
+    assert "/cwg/invitation/" in mail.outbox[0].body
     assert User.objects.filter(email="person1@example.org").count() == 1
+
+
+def test_an_anonymous_application_never_takes_over_a_former_representatives_account(
+    django_capture_on_commit_callbacks,
+):
+    former = factories.RepresentativeFactory(seat=1)
+    services.end_representative(former, factories.AdminFactory())
+    user = User.objects.get(pk=former.user_id)
+    before = (user.username, user.first_name, user.last_name, user.is_active, user.password)
+    evil = services.Person("Evil", "Twin", user.email.upper(), "+27825550999")
+    with django_capture_on_commit_callbacks(execute=True):
+        cwg = register(people=[evil])
+    user.refresh_from_db()
+    assert (user.username, user.first_name, user.last_name, user.is_active, user.password) == (
+        before
+    )
+    assert not cwg.representatives.exists()
+    assert permissions.representative_of(user) is None
+    assert mail.outbox[-1].to == [user.email.lower()] and "not been changed" in mail.outbox[-1].body
+
+
+def test_an_invited_account_takes_the_seat_once_it_confirms():
+    former = factories.RepresentativeFactory(seat=1)
+    services.end_representative(former, None)
+    cwg = register(people=[person(1), services.Person("A", "B", former.user.email, "+27825550998")])
+    token = services.invitation_token(cwg, former.user.email.lower(), 2, "+27825550998")
+    found, email, seat, phone = services.read_invitation(token)
+    assert (found, seat) == (cwg, 2)
+    rep = services.accept_invitation(former.user, found, seat, phone, site_url=SITE)
+    assert rep.cwg == cwg and rep.seat == 2 and rep.user == former.user
+    with pytest.raises(services.RepresentativeRefused):
+        services.accept_invitation(former.user, found, seat, phone, site_url=SITE)
+
+
+def test_a_tampered_invitation_is_refused():
+    cwg = register()
+    token = services.invitation_token(cwg, "a@example.org", 1, "+27825550998")
+    assert services.read_invitation(token[:-2] + "xx") is None
 
 
 def test_a_seat_is_never_given_to_a_joc_account():
     factories.OperatorFactory(username="person1@example.org")
     assert services.account_refusal("Person1@example.org")
     with pytest.raises(services.RepresentativeRefused, match="already exists"):
-        register()
+        services.add_representative(factories.CWGFactory(), person(1), None, site_url=SITE)
+    cwg = register()
+    operator = User.objects.get(username="person1@example.org")
+    assert not cwg.representatives.filter(user=operator).exists()
+    with pytest.raises(services.RepresentativeRefused, match="another role"):
+        services.accept_invitation(operator, cwg, 1, "+27825550001", site_url=SITE)

@@ -1,11 +1,14 @@
 """The public application, the portal and the directory, through the real views."""
 
+import re
+
 import pytest
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from cwg import services
 from cwg.models import CommunityWatchGroup
 from tests import factories
 
@@ -96,10 +99,42 @@ def test_duplicate_applications_get_a_clear_message(client):
     assert CommunityWatchGroup.objects.count() == 2  # the two factory groups only
 
 
-def test_an_existing_account_email_gets_a_clear_message(client):
-    factories.SupervisorFactory(username="thandi@example.org")
-    body = client.post(reverse("cwg:apply"), application()).content.decode()
-    assert "An account with this email address already exists." in body
+def test_the_answer_is_the_same_whether_or_not_the_email_has_an_account(client):
+    factories.SupervisorFactory(username="thandi@example.org", email="thandi@example.org")
+    pages = []
+    for n, email in enumerate(["thandi@example.org", "nobody-yet@example.org"]):
+        data = application(
+            **{"cwg-name": f"Watch {n}", "rep1-email": email, "rep1-phone": f"08212345{n:02d}"}
+        )
+        response = client.post(reverse("cwg:apply"), data, follow=True)
+        cwg = CommunityWatchGroup.objects.get(name=f"Watch {n}")
+        page = response.content.decode().replace(cwg.reference, "REF").replace(cwg.name, "NAME")
+        pages.append(re.sub(r'"X-CSRFToken": "\w+"', "", page))
+        assert response.redirect_chain[-1] == (reverse("cwg:applied"), 302)
+    assert pages[0] == pages[1]
+    assert "already exists" not in pages[0]
+
+
+def test_an_invited_former_representative_confirms_through_the_emailed_link(
+    client, django_capture_on_commit_callbacks
+):
+    former = factories.RepresentativeFactory(seat=1)
+    services.end_representative(former, None)
+    data = application(**{"rep1-email": former.user.email})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("cwg:apply"), data)
+    link = re.search(r"https?://[^/\s]+(/cwg/invitation/\S+/)", mail.outbox[-1].body).group(1)
+    assert client.get(link).status_code == 302  # log in first
+    client.force_login(factories.RepresentativeFactory().user)
+    assert client.post(link).status_code == 403  # only the invited account
+    client.force_login(former.user)
+    assert "Represent Sea Point Watch?" in client.get(link).content.decode()
+    response = client.post(link, follow=True)
+    assert "You now represent Sea Point Watch (seat 1)." in response.content.decode()
+    assert CommunityWatchGroup.objects.get(
+        name="Sea Point Watch"
+    ).representatives.get().user_id == (former.user_id)
+    assert client.get(link[:-3] + "xx/").status_code == 400
 
 
 def test_applications_are_rate_limited_per_address(client, settings):

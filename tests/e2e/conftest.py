@@ -12,6 +12,7 @@ from daphne.testing import DaphneProcess
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 from django.test import override_settings
 
+from tests import factories
 from tests.conftest import CHROMIUM, chromium_available
 
 IMMEDIATE_TASKS = "django_tasks.backends.immediate.ImmediateBackend"
@@ -97,7 +98,7 @@ def live_url(live_server_process, transactional_db):
 def login(live_url):
     """Log a Playwright page in through the real login form."""
 
-    def do_login(page, username, password="watchline"):
+    def do_login(page, username, password=factories.PASSWORD):
         page.goto(f"{live_url}/accounts/login/")
         page.get_by_label("Username").fill(username)
         page.get_by_label("Password").fill(password)

@@ -68,7 +68,7 @@ def line(line_server, transactional_db):
 def log_in(page, url, username):
     page.goto(f"{url}/accounts/login/")
     page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("watchline")
+    page.get_by_label("Password").fill(factories.PASSWORD)
     page.get_by_role("button", name="Log in").click()
 
 

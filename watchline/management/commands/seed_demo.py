@@ -16,7 +16,7 @@ from reports.models import Category
 from reports.services import submit_report
 from watchline import permissions, references
 
-PASSWORD = "watchline"
+PASSWORD = "watchline-demo"
 
 # (CWG name, area, ward numbers, number of representatives). The numbers are the City of Cape
 # Town's 2021 wards (`manage.py import_wards`, which `make run` does when the file is there).
@@ -121,7 +121,7 @@ class Command(BaseCommand):
                 **extra,
             },
         )
-        if created:
+        if created or not user.check_password(PASSWORD):  # also renews an older demo's password
             user.set_password(PASSWORD)
             user.save(update_fields=["password"])
         if group:
@@ -193,7 +193,7 @@ class Command(BaseCommand):
 
     def print_logins(self):
         out = self.stdout
-        out.write(self.style.SUCCESS("Demo data ready. Log in with password 'watchline' as:"))
+        out.write(self.style.SUCCESS(f"Demo data ready. Log in with password '{PASSWORD}' as:"))
         out.write("  admin       city admin (Django admin)")
         out.write("  supervisor  JOC supervisor (dashboard)")
         out.write("  operator    JOC operator (dashboard)")
