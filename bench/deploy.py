@@ -107,7 +107,8 @@ def environment(database_url, redis_url, ports):
     origins = ",".join(f"http://127.0.0.1:{p}" for p in ports)
     return {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "watchline.settings",
+        # The product's settings plus the bench's baseline view (bench/settings.py).
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
         "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(40),
         "SECURE_HTTPS": "0",
@@ -182,6 +183,29 @@ def summarise_errors(pid, log):
     print(f"daphne {pid}: {log.count('Traceback')} tracebacks", file=sys.stderr)
     for line, count in ends.most_common(5):
         print(f"  {count} x {line[:200]}", file=sys.stderr)
+
+
+def cpu_seconds(pids):
+    """User + system CPU seconds used so far by the processes `pids` (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
+def analyze(database_url):
+    """Fresh statistics for the planner (autovacuum may be off, and the load is new)."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("ANALYZE")
+
+
+def forget_rows(redis_url):
+    """Empty the dashboard's row cache (joc/rows.py keys) in the bench's Redis database."""
+    client = redis.Redis.from_url(redis_url)
+    for key in client.scan_iter(match="*:row:*", count=1000):
+        client.delete(key)
 
 
 def rss_mb(pid):

@@ -12,8 +12,19 @@ import httpx
 import websockets
 
 REFERENCE = re.compile(r"\bR-\d{4}-\d{4,}\b")
-IN_FLIGHT = 24  # submissions at once: each holds a PostgreSQL connection on the server
-TIMEOUT = httpx.Timeout(120.0)  # the dashboard with 10,000 open incidents is slow
+TIMEOUT = httpx.Timeout(120.0)  # pages: the dashboard's cold cache is slow
+# A phone gives up on a request after this long (then its outbox sends again, same token).
+SUBMIT_TIMEOUT = 30.0
+# A phone's outbox keeps trying for this long before the bench counts the report as lost.
+GIVE_UP_SECONDS = 120.0
+
+
+class Shed(Exception):
+    """The server said busy (503 or 429); `retry_after` seconds to wait."""
+
+    def __init__(self, status, retry_after):
+        super().__init__(f"{status}, Retry-After {retry_after}")
+        self.retry_after = retry_after
 
 
 def percentiles(values):
@@ -46,33 +57,42 @@ class Servers:
 
 
 def client(session_key=None):
+    """One HTTP client (plain HTTP on 127.0.0.1: no certificates to load)."""
     cookies = {"sessionid": session_key} if session_key else None
-    return httpx.AsyncClient(cookies=cookies, timeout=TIMEOUT, follow_redirects=False)
+    return httpx.AsyncClient(cookies=cookies, timeout=TIMEOUT, follow_redirects=False, verify=False)
 
 
-async def bounded(operation, count, concurrency, seconds):
-    """Run `operation(i)` for i < count with `concurrency` workers, stopping at the deadline.
+def as_user(http, session_key):
+    """Make a reused client someone else: only their session cookie from now on."""
+    http.cookies.clear()
+    http.cookies.set("sessionid", session_key)
+
+
+async def bounded(operation, count, concurrency, seconds, session_key=None):
+    """Run `operation(i, http)` for i < count with `concurrency` workers, each with one client
+    of its own for all its operations, stopping at the deadline.
     Returns (latencies of successes, errors, elapsed seconds)."""
     counter = itertools.count()
     latencies, errors = [], []
     deadline = time.monotonic() + seconds
 
     async def worker():
-        while time.monotonic() < deadline and (i := next(counter)) < count:
-            start = time.monotonic()
-            try:
-                await operation(i)
-                latencies.append(time.monotonic() - start)
-            except Exception as exc:
-                errors.append(f"{type(exc).__name__}: {exc}"[:200])
+        async with client(session_key) as http:
+            while time.monotonic() < deadline and (i := next(counter)) < count:
+                start = time.monotonic()
+                try:
+                    await operation(i, http)
+                    latencies.append(time.monotonic() - start)
+                except Exception as exc:
+                    errors.append(f"{type(exc).__name__}: {exc}"[:200])
 
     start = time.monotonic()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     return latencies, errors, time.monotonic() - start
 
 
-async def get_ok(http, url):
-    response = await http.get(url)
+async def get_ok(http, url, headers=None):
+    response = await http.get(url, headers=headers)
     if response.status_code != 200:
         raise RuntimeError(f"GET {url}: {response.status_code}")
     return response
@@ -144,16 +164,41 @@ def report_form(html, description):
     return form["action"], data
 
 
-async def submit_report(http, base, form_path, description, retry_same_token=False):
+class Outcome:
+    """What one submission met on its way: sheds (503/429) and client timeouts."""
+
+    def __init__(self):
+        self.shed = self.timeouts = 0
+
+
+async def submit_report(
+    http, base, form_path, description, retry_same_token=False, outcome=None, session_key=None
+):
     """GET the form, POST it (twice with the same client token if `retry_same_token`, as a phone
-    on a bad connection would). Returns (reference, monotonic times the last POST was sent and
-    its response came back)."""
-    page = await get_ok(http, base + form_path)
+    on a bad connection would), as a phone's outbox does: a busy answer (503/429) is tried again
+    after its Retry-After, a request without an answer in SUBMIT_TIMEOUT again at once, always
+    with the same token. Returns (reference, monotonic times the last POST was sent and its
+    response came back)."""
+    outcome = outcome or Outcome()
+    if session_key:
+        as_user(http, session_key)
+    give_up = time.monotonic() + GIVE_UP_SECONDS
+    page = await _patiently(
+        lambda: http.get(base + form_path, timeout=SUBMIT_TIMEOUT), outcome, give_up
+    )
+    if page.status_code != 200:
+        raise RuntimeError(f"GET {form_path}: {page.status_code}")
     action, data = report_form(page.text, description)
     url = httpx.URL(base + form_path).join(action) if action else base + form_path
     for _ in range(2 if retry_same_token else 1):
         sent = time.monotonic()
-        response = await http.post(url, data=data, headers={"Referer": base + form_path})
+        response = await _patiently(
+            lambda: http.post(
+                url, data=data, headers={"Referer": base + form_path}, timeout=SUBMIT_TIMEOUT
+            ),
+            outcome,
+            give_up,
+        )
         answered = time.monotonic()
     if response.status_code in (301, 302, 303):
         location = response.headers["location"]
@@ -167,6 +212,24 @@ async def submit_report(http, base, form_path, description, retry_same_token=Fal
     if not found:
         raise RuntimeError("no report reference after submitting")
     return found.group(0), sent, answered
+
+
+async def _patiently(request, outcome, give_up):
+    """`request()` until it is answered with something other than busy, or `give_up`."""
+    while True:
+        try:
+            response = await request()
+        except httpx.TimeoutException:
+            outcome.timeouts += 1
+            if time.monotonic() > give_up:
+                raise
+            continue
+        if response.status_code not in (429, 503) or time.monotonic() > give_up:
+            return response
+        outcome.shed += 1
+        if "retry-after" not in response.headers:
+            raise RuntimeError(f"{response.status_code} without Retry-After")
+        await asyncio.sleep(float(response.headers["retry-after"]))
 
 
 # --- Dashboards -------------------------------------------------------------------------------
@@ -209,28 +272,55 @@ async def open_dashboards(ports, session_keys):
     return boards
 
 
-async def push(boards, servers, rep_sessions, form_path, rate, seconds, grace=10.0, label="push"):
-    """Submit reports at a steady `rate` for `seconds` (at most IN_FLIGHT at once, so a slow
-    server cannot exhaust PostgreSQL's connections) and measure, per dashboard, the time from
-    each submission's HTTP response to its fragment's arrival. Returns the figures."""
+async def push(
+    boards,
+    servers,
+    rep_sessions,
+    form_path,
+    rate,
+    seconds,
+    grace=10.0,
+    label="push",
+    in_flight=64,
+    cpu=None,
+):
+    """Submit reports at a steady `rate` for `seconds` (each as a phone would: busy answers
+    and timeouts tried again with the same token; at most `in_flight` phones at once, each
+    with a reused client) and measure, per dashboard, the time from each submission's HTTP
+    response to its fragment's arrival. `cpu()`: the servers' CPU seconds so far.
+    Returns the figures."""
     count = int(rate * seconds)
     reps = itertools.cycle(rep_sessions)
-    in_flight = asyncio.Semaphore(IN_FLIGHT)
-    sent, errors = [], []
+    clients = asyncio.Queue()
+    for _ in range(in_flight):
+        clients.put_nowait(client())
+    sent, errors, outcome = [], [], Outcome()
 
     async def one(i, session_key):
-        async with in_flight, client(session_key) as http:
-            try:
-                sent.append(await submit_report(http, servers.next(), form_path, f"{label} {i}"))
-            except Exception as exc:
-                errors.append(f"{type(exc).__name__}: {exc}"[:200])
+        http = await clients.get()
+        try:
+            sent.append(
+                await submit_report(
+                    http,
+                    servers.next(),
+                    form_path,
+                    f"{label} {i}",
+                    outcome=outcome,
+                    session_key=session_key,
+                )
+            )
+        except Exception as exc:
+            errors.append(f"{type(exc).__name__}: {exc}"[:200])
+        finally:
+            clients.put_nowait(http)
 
+    cpu_start = cpu() if cpu else 0.0
     start = time.monotonic()
     tasks = []
     for i in range(count):
         await asyncio.sleep(max(0.0, start + i / rate - time.monotonic()))
         tasks.append(asyncio.create_task(one(i, next(reps))))
-    _, late = await asyncio.wait(tasks, timeout=seconds + 60)
+    _, late = await asyncio.wait(tasks, timeout=seconds + GIVE_UP_SECONDS)
     for task in late:
         task.cancel()
     errors += ["not answered in time"] * len(late)
@@ -240,6 +330,9 @@ async def push(boards, servers, rep_sessions, form_path, rate, seconds, grace=10
         ref in b.arrivals for b in boards for ref, _, _ in sent
     ):
         await asyncio.sleep(0.1)
+    cpu_used = (cpu() - cpu_start) if cpu else 0.0
+    while not clients.empty():
+        await clients.get_nowait().aclose()
     latencies, from_post, early = [], [], 0
     for board in boards:
         for ref, posted, answered in sent:
@@ -256,6 +349,9 @@ async def push(boards, servers, rep_sessions, form_path, rate, seconds, grace=10
         "submitted": len(sent),
         "errors": len(errors),
         "error_samples": errors[:5],
+        "shed": outcome.shed,
+        "timeouts": outcome.timeouts,
+        "cpu_ms_per_report": 1000 * cpu_used / max(1, len(sent)),
         "expected": len(sent) * len(boards),
         "misses": len(sent) * len(boards) - len(latencies),
         "arrived_before_response": early,

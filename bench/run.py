@@ -20,6 +20,7 @@ from bench import deploy, load, pageweight, photos, whatsapp
 from bench.load import Servers, bounded, client, get_ok, percentiles
 
 FORM_PATH = "/reports/new/"
+MINIMAL_PATH = "/bench/minimal-intake/"  # bench/views.py, served only with bench.settings
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
@@ -33,59 +34,93 @@ class Scale:
     intake_reports: int
     concurrency: int
     page_requests: int
-    push_rate: float  # reports per second
+    push_rate: float  # reports per second offered in the overload run
     push_seconds: float
     phase_seconds: float  # the deadline of every bounded load loop
+    push_steps: tuple  # steady rates (reports/s) tried in turn to find the knee
+    step_seconds: float
 
 
 SCALES = {
-    "full": Scale(10_000, 50_000, 300, 100, 5000, 1000, 24, 200, 20, 60, 120),
-    "quick": Scale(300, 1200, 30, 20, 400, 60, 16, 8, 5, 5, 5),
+    "full": Scale(10_000, 50_000, 300, 100, 5000, 1000, 24, 200, 20, 60, 120, (4, 8, 12, 16), 20),
+    "quick": Scale(300, 1200, 30, 20, 400, 60, 16, 8, 8, 5, 5, (2, 4), 3),
 }
 
 
-async def trivial(servers, scale):
-    async with client() as http:
-        ok, errors, elapsed = await bounded(
-            lambda i: get_ok(http, servers.next() + "/livez"),
-            scale.trivial_requests,
-            scale.concurrency,
-            scale.phase_seconds,
-        )
+class Cpu:
+    """The server processes' CPU time, from /proc: `since()` is the seconds used since the
+    last call."""
+
+    def __init__(self, pids):
+        self.pids, self.mark = pids, deploy.cpu_seconds(pids)
+
+    def now(self):
+        return deploy.cpu_seconds(self.pids)
+
+    def since(self):
+        now = self.now()
+        used, self.mark = now - self.mark, now
+        return used
+
+
+async def trivial(servers, scale, cpu):
+    cpu.since()
+    ok, errors, elapsed = await bounded(
+        lambda i, http: get_ok(http, servers.next() + "/livez"),
+        scale.trivial_requests,
+        scale.concurrency,
+        scale.phase_seconds,
+    )
     return {
         "requests": len(ok),
         "errors": len(errors),
         "rate": len(ok) / elapsed,
+        "cpu_ms": 1000 * cpu.since() / max(1, len(ok)),
         "latency_ms": percentiles(ok),
     }
 
 
-async def intake(servers, scale, rep_sessions, database_url):
-    """Reports through the real form, one representative session each in turn; every tenth
-    submission is posted twice with the same client token (a phone retrying). Meanwhile the
-    servers' PostgreSQL sessions are sampled: how many run, how many wait for a lock."""
+async def intake(servers, scale, rep_sessions, database_url, cpu, path=FORM_PATH, label="intake"):
+    """Reports through a form at `path`, one representative session each in turn, each worker
+    reusing one client; every tenth submission is posted twice with the same client token (a
+    phone retrying). Meanwhile the servers' PostgreSQL sessions are sampled: how many run, how
+    many wait for a lock."""
+    outcome = load.Outcome()
 
-    async def submit(i):
-        async with client(rep_sessions[i % len(rep_sessions)]) as http:
-            await load.submit_report(
-                http, servers.next(), FORM_PATH, f"intake {i}", retry_same_token=i % 10 == 0
-            )
+    async def submit(i, http):
+        await load.submit_report(
+            http,
+            servers.next(),
+            path,
+            f"{label} {i}",
+            retry_same_token=i % 10 == 0,
+            outcome=outcome,
+            session_key=rep_sessions[i % len(rep_sessions)],
+        )
 
     stop = asyncio.Event()
     sampling = asyncio.create_task(database_sessions(database_url, stop))
+    cpu.since()
     ok, errors, elapsed = await bounded(
         submit, scale.intake_reports, scale.concurrency, scale.phase_seconds
     )
+    used = cpu.since()
     stop.set()
     active, waiting = await sampling
+    rows, distinct = rows_stored(database_url, label)
     return {
         "submitted": len(ok),
         "errors": len(errors),
         "error_samples": errors[:5],
+        "shed": outcome.shed,
+        "timeouts": outcome.timeouts,
         "rate": len(ok) / elapsed,
+        "cpu_ms": 1000 * used / max(1, len(ok)),
         "latency_ms": percentiles(ok),
         "db_sessions_active": active,
         "db_sessions_waiting_for_lock": waiting,
+        "rows": rows,
+        "distinct": distinct,
     }
 
 
@@ -110,44 +145,80 @@ async def database_sessions(database_url, stop):
     return sum(active) / max(1, len(active)), sum(waiting) / max(1, len(waiting))
 
 
-async def page(servers, scale, operator_session, path, htmx=False):
-    """GET a page one request at a time per server (`htmx`: the partial an htmx request gets)."""
-    async with client(operator_session) as http:
-        if htmx:
-            http.headers["HX-Request"] = "true"
-        ok, errors, _ = await bounded(
-            lambda i: get_ok(http, servers.next() + path),
-            scale.page_requests,
-            len(servers.ports),
-            scale.phase_seconds,
-        )
-    return {"errors": len(errors), "latency_ms": percentiles(ok)}
+async def page(servers, scale, operator_session, path, cpu, htmx=False, cold=None):
+    """GET a page one request at a time per server (`htmx`: the partial an htmx request gets).
+    `cold()`, if given, runs before each request, which are then made one at a time."""
+    headers = {"HX-Request": "true"} if htmx else {}
+
+    async def get(i, http):
+        if cold:
+            cold()
+        await get_ok(http, servers.next() + path, headers=headers)
+
+    cpu.since()
+    ok, errors, _ = await bounded(
+        get,
+        scale.page_requests // 4 if cold else scale.page_requests,
+        1 if cold else len(servers.ports),
+        scale.phase_seconds,
+        session_key=operator_session,
+    )
+    return {
+        "errors": len(errors),
+        "cpu_ms": 1000 * cpu.since() / max(1, len(ok)),
+        "latency_ms": percentiles(ok),
+    }
 
 
 def rss(pids):
     return [round(deploy.rss_mb(pid), 1) for pid in pids]
 
 
-async def push_run(servers, scale, state, pids):
-    """Open one dashboard per operator, across both servers; push reports at a steady rate."""
+async def push_run(servers, scale, state, pids, database_url, cpu):
+    """Open one dashboard per operator, across both servers; push reports at each steady rate
+    of `push_steps` in turn (the knee: the highest rate absorbed with the push in its goal),
+    then offer `push_rate` for `push_seconds`, more than the servers absorb (the overload)."""
     memory = {"idle_mb": rss(pids)}
     boards = await load.open_dashboards(servers.ports, state["operators"])
     await asyncio.sleep(1)
     memory["dashboards_open_mb"] = rss(pids)
+    reps = state["representatives"][::-1]
+    steps = []
+    for n, rate in enumerate(scale.push_steps):
+        turn = n * len(reps) // (len(scale.push_steps) + 1)  # fresh senders: no rate limit
+        phase(f"  {rate}/s for {scale.step_seconds:g} s")
+        steps.append(
+            await load.push(
+                boards,
+                servers,
+                reps[turn:] + reps[:turn],
+                FORM_PATH,
+                rate,
+                scale.step_seconds,
+                label=f"step{rate}",
+                cpu=cpu.now,
+            )
+        )
+        await asyncio.sleep(2)
+    phase(f"  overload: {scale.push_rate:g}/s for {scale.push_seconds:g} s")
     figures = await load.push(
         boards,
         servers,
-        state["representatives"][::-1],
+        reps,
         FORM_PATH,
         scale.push_rate,
         scale.push_seconds,
+        label="overload",
+        in_flight=256,
+        cpu=cpu.now,
     )
+    figures["rows"], figures["distinct"] = rows_stored(database_url, "overload")
     await asyncio.sleep(3)
     memory["after_push_mb"] = rss(pids)
     await asyncio.gather(*(b.close() for b in boards))
     await asyncio.sleep(2)
     memory["dashboards_closed_mb"] = rss(pids)
-    return figures, memory
+    return steps, figures, memory
 
 
 def rows_stored(database_url, prefix):
@@ -184,27 +255,36 @@ async def measure(servers, scale, state, pids, database_url, env):
     results = {"probe": json.loads(probe.stdout)}
     phase("photo decoding: peak memory of the worst upload mix")
     results["photos"] = photo_memory(env)
+    cpu = Cpu(pids)
     phase("trivial view")
-    results["trivial"] = await trivial(servers, scale)
+    results["trivial"] = await trivial(servers, scale, cpu)
     phase("dashboard and incident pages")
     operator = state["operators"][0]
-    results["dashboard_page"] = await page(servers, scale, operator, "/joc/")
+    results["dashboard_cold"] = await page(
+        servers, scale, operator, "/joc/", cpu, cold=lambda: deploy.forget_rows(env["REDIS_URL"])
+    )
+    results["dashboard_page"] = await page(servers, scale, operator, "/joc/", cpu)
     # What a dashboard fetches when its filters change or its socket reconnects (live events
     # carry the row itself).
-    results["queue_reload"] = await page(servers, scale, operator, "/joc/", htmx=True)
+    results["queue_reload"] = await page(servers, scale, operator, "/joc/", cpu, htmx=True)
     incident_path = f"/joc/incidents/{state['incident']}/"
-    results["incident_page"] = await page(servers, scale, operator, incident_path)
+    results["incident_page"] = await page(servers, scale, operator, incident_path, cpu)
     if not await form_available(servers, state["representatives"][0]):
         results["intake"] = results["push"] = {"skipped": f"no report form at {FORM_PATH}"}
         return results
     phase("the report form's first load on a phone")
     async with client(state["representatives"][0]) as http:
         results["report_form_weight"] = await pageweight.first_load(http, servers.next(), FORM_PATH)
+    phase("minimal intake (the baseline view)")
+    results["minimal_intake"] = await intake(
+        servers, scale, state["representatives"], database_url, cpu, MINIMAL_PATH, "minimal"
+    )
     phase("intake through the report form")
-    results["intake"] = await intake(servers, scale, state["representatives"], database_url)
-    results["intake"]["rows"], results["intake"]["distinct"] = rows_stored(database_url, "intake")
+    results["intake"] = await intake(servers, scale, state["representatives"], database_url, cpu)
     phase(f"live push to {scale.operators} dashboards")
-    results["push"], results["memory"] = await push_run(servers, scale, state, pids)
+    results["push_steps"], results["push"], results["memory"] = await push_run(
+        servers, scale, state, pids, database_url, cpu
+    )
     return results
 
 
@@ -354,6 +434,7 @@ def main():
             check=True,
         )
         state = json.loads(state_file.read_text())
+        deploy.analyze(database_url)
         phase(f"starting two Daphne processes on ports {ports}")
         with deploy.daphnes(env, ports, tmp) as pids, whatsapp.worker(env, tmp):
             servers = Servers(ports)

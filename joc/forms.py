@@ -9,6 +9,7 @@ from joc import services
 from joc.models import Incident, IncidentQuerySet, Resource
 from reports.models import Category
 from watchline import formfields, permissions
+from watchline.options import CachedModelChoiceField
 
 
 class QueueFilterForm(forms.Form):
@@ -17,10 +18,10 @@ class QueueFilterForm(forms.Form):
         choices=[("", "Any open")]
         + [(s, Incident.Status(s).label) for s in IncidentQuerySet.OPEN_STATUSES],
     )
-    category = forms.ModelChoiceField(
+    category = CachedModelChoiceField(
         required=False, queryset=Category.objects.all(), empty_label="Any"
     )
-    ward = forms.ModelChoiceField(required=False, queryset=Ward.objects.all(), empty_label="Any")
+    ward = CachedModelChoiceField(required=False, queryset=Ward.objects.all(), empty_label="Any")
     priority = forms.TypedChoiceField(
         required=False,
         coerce=int,

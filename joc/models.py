@@ -171,7 +171,11 @@ class Incident(models.Model):
     @property
     def is_new_for_viewer(self):
         """On a `for_dashboard` row: not opened by the viewing operator since its last report."""
-        return self.seen_at is None or self.seen_at < self.last_report_at
+        return self.new_for_viewer(self.seen_at, self.last_report_at)
+
+    @staticmethod
+    def new_for_viewer(seen_at, last_report_at):
+        return seen_at is None or seen_at < last_report_at
 
     def corroboration(self):
         """E.g. "3 reports from 2 CWGs" (needs the `for_dashboard` counts)."""

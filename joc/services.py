@@ -7,9 +7,10 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
+from cwg.models import Ward
 from joc import tasks
 from joc.models import Dispatch, Incident, IncidentEvent, IncidentQuerySet, IncidentView, Resource
 from reports import feedback
@@ -116,43 +117,52 @@ def matching_incident(report):
     """The open incident `report` corroborates, or None: same category, last report inside the
     time window, and within the distance by coordinates when both have them, else in the same
     ward or, failing that, a neighbouring one (sharing a border). An exercise's report
-    corroborates only that exercise's incidents, a real one only real ones."""
+    corroborates only that exercise's incidents, a real one only real ones. One query: the
+    candidates near by coordinates and those without coordinates in the ward or next to it."""
     window = timedelta(minutes=settings.TRIAGE_WINDOW_MINUTES)
-    candidates = Incident.objects.open().filter(
-        category=report.category,
-        last_report_at__gte=report.created_at - window,
-        exercise=report.exercise_id,
-    )
-    candidates = candidates.order_by("-last_report_at", "-pk")
+    neighbours = Ward.objects.filter(neighbours=report.ward_id).values("pk")
+    in_or_next_to_ward = Q(ward=report.ward_id) | Q(ward__in=neighbours)
     if report.latitude is None or report.longitude is None:
-        return _in_ward_or_neighbour(candidates, report.ward_id)
-    km = settings.TRIAGE_DISTANCE_KM
-    dlat = km / 111.0
-    dlng = km / (111.0 * max(math.cos(math.radians(report.latitude)), 0.01))
-    # The bounding box uses the (latitude, longitude) index; haversine settles the few left.
-    boxed = candidates.filter(
-        latitude__range=(report.latitude - dlat, report.latitude + dlat),
-        longitude__range=(report.longitude - dlng, report.longitude + dlng),
+        where = in_or_next_to_ward
+    else:
+        km = settings.TRIAGE_DISTANCE_KM
+        dlat = km / 111.0
+        dlng = km / (111.0 * max(math.cos(math.radians(report.latitude)), 0.01))
+        # The bounding box uses the (latitude, longitude) index; haversine settles the few left.
+        where = Q(
+            latitude__range=(report.latitude - dlat, report.latitude + dlat),
+            longitude__range=(report.longitude - dlng, report.longitude + dlng),
+        ) | (Q(latitude__isnull=True) & in_or_next_to_ward)
+    candidates = list(
+        Incident.objects.open()
+        .filter(
+            where,
+            category=report.category_id,
+            last_report_at__gte=report.created_at - window,
+            exercise=report.exercise_id,
+        )
+        .order_by("-last_report_at", "-pk")
     )
-    near = [
-        (haversine_km(report.latitude, report.longitude, i.latitude, i.longitude), i) for i in boxed
-    ]
-    near = [(d, i) for d, i in near if d <= km]
-    if near:
-        return min(near, key=lambda pair: pair[0])[1]
-    return _in_ward_or_neighbour(candidates.filter(latitude__isnull=True), report.ward_id)
-
-
-def _in_ward_or_neighbour(candidates, ward_id):
-    return (
-        candidates.filter(ward=ward_id).first()
-        or candidates.filter(ward__neighbours=ward_id).first()
+    if report.latitude is not None and report.longitude is not None:
+        near = [
+            (haversine_km(report.latitude, report.longitude, i.latitude, i.longitude), i)
+            for i in candidates
+            if i.latitude is not None and i.longitude is not None
+        ]
+        near = [(d, i) for d, i in near if d <= settings.TRIAGE_DISTANCE_KM]
+        if near:
+            return min(near, key=lambda pair: pair[0])[1]
+        candidates = [i for i in candidates if i.latitude is None]
+    # Newest first: the newest in the report's own ward, else the newest next to it.
+    return next((i for i in candidates if i.ward_id == report.ward_id), None) or next(
+        (i for i in candidates if i.ward_id != report.ward_id), None
     )
 
 
-@transaction.atomic
-def triage_report(report):
-    """Link a new report to the open incident it corroborates, or open a new incident."""
+@transaction.atomic(savepoint=False)
+def triage_report(report, save=True):
+    """Link a new report to the open incident it corroborates, or open a new incident.
+    `save=False`: the caller writes `report.incident` itself (with its other columns)."""
     incident = matching_incident(report)
     if incident is None:
         incident = _open_incident_for(report, priority=PRIORITY_BY_URGENCY.get(report.urgency, 3))
@@ -163,10 +173,12 @@ def triage_report(report):
         if incident.latitude is None and report.latitude is not None:
             changes.update(latitude=report.latitude, longitude=report.longitude)
         Incident.objects.filter(pk=incident.pk).update(**changes)
-        incident.refresh_from_db()
+        for name, value in changes.items():
+            setattr(incident, name, value)
         _record(incident, None, Kind.REPORT_ADDED, note=_report_note(report))
     report.incident = incident
-    report.save(update_fields=["incident"])
+    if save:
+        report.save(update_fields=["incident"])
     _publish(
         incident,
         alarm=report.urgency == "life_threatening",
@@ -501,9 +513,13 @@ def end_for_exercise(incident, actor, exercise_name):
 
 
 def mark_seen(incident, user):
-    """The operator opened the incident: the queue stops marking it new for them."""
-    IncidentView.objects.update_or_create(
-        incident=incident, user=user, defaults={"seen_at": timezone.now()}
+    """The operator opened the incident: the queue stops marking it new for them. One upsert
+    (INSERT ... ON CONFLICT DO UPDATE) on the (incident, user) constraint."""
+    IncidentView.objects.bulk_create(
+        [IncidentView(incident=incident, user=user, seen_at=timezone.now())],
+        update_conflicts=True,
+        unique_fields=["incident", "user"],
+        update_fields=["seen_at"],
     )
 
 
@@ -600,15 +616,21 @@ def _publish(incident, alarm=False, resources=False, news="", new_for_all=False)
     left the open queue), a notice for incident pages showing an older version (`news` is for
     what leaves the version alone: a new report, a note), and the resources panel when asked.
     `new_for_all` marks the row new on every dashboard (a new incident or report)."""
-    context = {
-        "incident": incident,
-        "row": Incident.objects.open().for_dashboard(None).filter(pk=incident.pk).first(),
-        "row_is_new": new_for_all,
-        "alarm": alarm,
-        "news": news,
-        "changed_by": incident.last_changed_by,
-        "notice_version": incident.version if news else incident.version - 1,
-    }
-    if resources:
-        context["resources"] = Resource.objects.all()
+    version = incident.version
+
+    def context():
+        # Called after commit: the row is read from the committed state, outside the lock.
+        context = {
+            "incident": incident,
+            "row": Incident.objects.open().for_dashboard(None).filter(pk=incident.pk).first(),
+            "row_is_new": new_for_all,
+            "alarm": alarm,
+            "news": news,
+            "changed_by": None if news else incident.last_changed_by,
+            "notice_version": version if news else version - 1,
+        }
+        if resources:
+            context["resources"] = Resource.objects.all()
+        return context
+
     live.publish(live.OPERATORS, "joc/live/incident_changed.html", context)

@@ -5,7 +5,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from joc import forms, services
+from joc import forms, rows, services
 from joc.models import Incident, Resource
 from watchline import permissions
 
@@ -18,10 +18,12 @@ def dashboard(request):
     filters = forms.QueueFilterForm(request.GET)
     matching = filters.filter(Incident.objects.open(), request.user)
     limit = settings.DASHBOARD_QUEUE_LIMIT
+    incidents = Incident.objects.filter(pk__in=matching.first_in_queue(limit)).for_dashboard(
+        request.user
+    )
     context = {
-        "incidents": Incident.objects.filter(pk__in=matching.first_in_queue(limit)).for_dashboard(
-            request.user
-        ),
+        "incidents": incidents,  # not read by the templates: the rows come from the row cache
+        "rows": rows.render_rows(incidents),
         "total": matching.count(),
         "limit": limit,
         "filters": filters,

@@ -1,8 +1,11 @@
+import functools
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from reports.models import SENDER_FIELDS, Report
+from watchline.options import CachedModelChoiceField
 
 
 class PhotosInput(forms.FileInput):
@@ -27,7 +30,7 @@ def photos_field():
     )
 
 
-class CategoryChoice(forms.ModelChoiceField):
+class CategoryChoice(CachedModelChoiceField):
     def label_from_instance(self, obj):
         return obj.display_name()
 
@@ -47,13 +50,16 @@ class ReportForm(forms.ModelForm):
         required=False,
         widget=forms.HiddenInput,
     )
+    # The ward the form offered (the CWG's first): without JavaScript, a posted ward other than
+    # this one was picked by the representative. Sent back, so a POST need not look it up.
+    ward_offered = forms.IntegerField(required=False, widget=forms.HiddenInput)
     # An exercise inject the representative was asked to send (exercises.services).
     inject = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     class Meta:
         model = Report
         fields = list(SENDER_FIELDS)
-        field_classes = {"category": CategoryChoice}
+        field_classes = {"category": CategoryChoice, "ward": CachedModelChoiceField}
         labels = {
             "category": _("Category"),
             "location_text": _("Where"),
@@ -81,12 +87,27 @@ class ReportForm(forms.ModelForm):
         }
 
     def __init__(self, *args, cwg, **kwargs):
-        first_ward = cwg.wards.order_by("number").first()
-        initial = {"ward": first_ward, "observed_at": timezone.localtime().replace(second=0)}
+        def first_ward():
+            return cwg.wards.order_by("number").values_list("pk", flat=True).first()
+
+        # A blank form shows the CWG's first ward; a POST brings `ward_offered` back, so its
+        # form reads the first ward only if it lacks that (a form rendered before it existed).
+        bound = bool(args) or kwargs.get("data") is not None
+        first_ward = functools.cache(first_ward) if bound else first_ward()
+        initial = {
+            "ward": first_ward,
+            "ward_offered": first_ward,
+            "observed_at": timezone.localtime().replace(second=0),
+        }
         super().__init__(*args, initial=initial | kwargs.pop("initial", {}), **kwargs)
         self.fields["category"].empty_label = _("Choose a category")
         self.fields["source"].choices = Report.Source.choices
         self.fields["urgency"].choices = Report.Urgency.choices
+
+    def _get_validation_exclusions(self):
+        # The category and ward fields fetched their rows already: the model's own check that
+        # they exist would repeat those queries (the service validates the rest).
+        return super()._get_validation_exclusions() | {"category", "ward"}
 
     def report_data(self):
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
@@ -96,7 +117,12 @@ class ReportForm(forms.ModelForm):
         coordinates lie in another ward. Without JavaScript, a ward changed from the form's
         first choice counts as picked."""
         source = self.cleaned_data.get("ward_source")
-        return source == "sender" or (not source and "ward" in self.changed_data)
+        if source:
+            return source == "sender"
+        offered, ward = self.cleaned_data.get("ward_offered"), self.cleaned_data.get("ward")
+        if offered is None:  # a form rendered before the field existed
+            return "ward" in self.changed_data
+        return ward is not None and ward.pk != offered
 
 
 class FollowUpForm(forms.Form):

@@ -1,3 +1,4 @@
+import copy
 import uuid
 
 from django.conf import settings
@@ -142,6 +143,14 @@ class Report(models.Model):
 
     def __str__(self):
         return self.reference
+
+    def just_sent(self, photos):
+        """A copy of this report as the CWG's pages show it (`for_cwg_pages`) right after it
+        was stored with `photos`, without reading it back: its timeline is still empty."""
+        sent = copy.copy(self)
+        sent._prefetched_objects_cache = {"updates": ReportUpdate.objects.none()}
+        sent.sent_photos = photos
+        return sent
 
     def joc_messages(self):
         """The JOC's public messages, from the prefetched timeline."""

@@ -55,10 +55,6 @@ def submit_report(
     (a resent one never uses up its sender's rate limit); False raises RateLimited.
     Raises PermissionDenied or ValidationError (by field)."""
     _check_may_report(user, cwg)
-    existing = _by_token(Report, client_token, cwg_id=cwg.pk)
-    if existing:
-        return existing, False
-    _admitted(admit)
     report = Report(
         cwg=cwg,
         submitted_by=user,
@@ -69,17 +65,31 @@ def submit_report(
     )
     if not ward_chosen:
         _ward_from_location(report)
-    _validate(report)
-    checked = check_photos(photos)
+    try:
+        _validate(report)
+        checked = check_photos(photos)
+    except ValidationError:
+        # A resubmission of a report already stored stands, even if it would not pass now.
+        existing = _by_token(Report, client_token, cwg_id=cwg.pk)
+        if existing:
+            return existing, False
+        raise
 
     def write(stored):
-        references.save_with_reference(report, "R")
-        _store_photos(report, checked, stored)
-        joc_services.triage_report(report)
+        # The unique client token refuses a resubmission here: no lookup beforehand. Only a
+        # report known to be new is put to `admit` (a resent one keeps its sender's allowance).
+        references.insert_pending(report)
+        _admitted(admit)
+        report.reference = references.reference_for(report, "R")
+        sent_photos = _store_photos(report, checked, stored)
+        joc_services.triage_report(report, save=False)
+        Report.objects.filter(pk=report.pk).update(
+            reference=report.reference, incident=report.incident
+        )
         live.publish(
             live.cwg_group(cwg.pk),
             "reports/live/report_new.html",
-            {"report": Report.objects.for_cwg_pages().get(pk=report.pk)},
+            {"report": report.just_sent(sent_photos)},
         )
         return report
 
@@ -195,9 +205,17 @@ def _ward_from_location(report):
 
 def _validate(report):
     errors = {}
+    # Related rows already loaded (the sender's CWG and user, the form's category and ward)
+    # exist: checking them again would only repeat their queries.
+    loaded = {
+        field.name
+        for field in report._meta.concrete_fields
+        if field.is_relation and field.is_cached(report)
+    }
     try:
         report.full_clean(
-            exclude={"reference", "client_token", "incident", "exercise"}, validate_unique=False
+            exclude={"reference", "client_token", "incident", "exercise"} | loaded,
+            validate_unique=False,
         )
     except ValidationError as invalid:
         errors = invalid.message_dict
@@ -232,8 +250,9 @@ def _write_once(write, model, client_token, **owner):
 
 
 def _store_photos(report, checked, stored, update=None):
-    """Write the files and their rows; `stored` collects the files, to delete them again if
-    the transaction rolls back (the loser of a race, a failure in triage)."""
+    """Write the files and their rows (returned); `stored` collects the files, to delete them
+    again if the transaction rolls back (the loser of a race, a failure in triage)."""
+    rows = []
     for photo in checked:
         row = ReportPhoto(
             report=report,
@@ -250,6 +269,8 @@ def _store_photos(report, checked, stored, update=None):
         row.thumbnail.save(f"thumbnail.{photo.extension}", photo.thumbnail, save=False)
         stored.append(row.thumbnail)
         row.save()
+        rows.append(row)
+    return rows
 
 
 def _delete_files(files):

@@ -13,7 +13,9 @@ PRINT = (
     "print(json.dumps({'engine': settings.DATABASES['default']['ENGINE'], "
     "'name': str(settings.DATABASES['default']['NAME']), "
     "'layer': settings.CHANNEL_LAYERS['default']['BACKEND'], 'debug': settings.DEBUG, "
-    "'tz': settings.TIME_ZONE, 'hsts': settings.SECURE_HSTS_SECONDS}))"
+    "'tz': settings.TIME_ZONE, 'hsts': settings.SECURE_HSTS_SECONDS, "
+    "'pool': settings.DATABASES['default'].get('OPTIONS', {}).get('pool'), "
+    "'conn_max_age': settings.DATABASES['default'].get('CONN_MAX_AGE')}))"
 )
 
 
@@ -28,6 +30,8 @@ KNOBS = {
     "ALLOWED_HOSTS",
     "TEST_DB_NAME",
     "CHANNEL_PREFIX",
+    "DATABASE_POOL",
+    "DATABASE_POOL_MAX",
 }
 
 
@@ -66,6 +70,15 @@ def test_database_url_switches_to_postgresql():
     values = parsed(SECRET_KEY="k", DATABASE_URL="postgres://u@db.example:5432/watchline")
     assert values["engine"] == "django.db.backends.postgresql"
     assert values["name"] == "watchline"
+
+
+def test_postgresql_connections_come_from_a_pool_per_process_unless_turned_off():
+    url = "postgres://u@db.example:5432/watchline"
+    values = parsed(SECRET_KEY="k", DATABASE_URL=url, DATABASE_POOL_MAX="6")
+    assert values["pool"]["max_size"] == 6 and values["conn_max_age"] == 0
+    values = parsed(SECRET_KEY="k", DATABASE_URL=url, DATABASE_POOL="0")
+    assert values["pool"] is None
+    assert parsed(SECRET_KEY="k")["pool"] is None  # SQLite has no pool
 
 
 def test_redis_url_switches_to_channels_redis():

@@ -1,7 +1,8 @@
 """Live updates: the channel-layer group names and the publish helpers, in one place.
 
-Services call `publish()` inside their transaction; the fragment is rendered once and sent to the
-group only after the transaction commits. Consumers forward it to their sockets as is.
+Services call `publish()` inside their transaction; the fragment is rendered once, after the
+transaction commits (outside its row locks, from the committed state), and sent to the group.
+Consumers forward it to their sockets as is.
 """
 
 import asyncio
@@ -79,26 +80,35 @@ async def round_trip(timeout):
 
 
 def publish(groups, template_name, context):
-    """Render `template_name` and send it to every group in `groups` after commit: once in
+    """After commit, render `template_name` and send it to every group in `groups`: once in
     the site's language for the operators, and in each language for a CWG's group, whose
-    representatives each read their own (whoever's request caused the change)."""
+    representatives each read their own (whoever's request caused the change). `context` is a
+    dict or a function returning one (called after commit: queries it makes run outside the
+    writing transaction and its locks). A failure is logged, never raised."""
     if isinstance(groups, str):
         groups = [groups]
-    rendered = {}
-
-    def html(language):
-        if language not in rendered:
-            with translation.override(language):
-                rendered[language] = render_to_string(template_name, context)
-        return rendered[language]
-
-    default = html(settings.LANGUAGE_CODE)
-    translations = None
-    if any(group.startswith(CWG_PREFIX) for group in groups):
-        site = settings.LANGUAGE_CODE.split("-")[0]  # its fragment is `default`
-        translations = {code: html(code) for code, _name in settings.LANGUAGES if code != site}
 
     def send():
+        try:
+            data = context() if callable(context) else context
+            rendered = {}
+
+            def html(language):
+                if language not in rendered:
+                    with translation.override(language):
+                        rendered[language] = render_to_string(template_name, data)
+                return rendered[language]
+
+            default = html(settings.LANGUAGE_CODE)
+            translations = None
+            if any(group.startswith(CWG_PREFIX) for group in groups):
+                site = settings.LANGUAGE_CODE.split("-")[0]  # its fragment is `default`
+                translations = {
+                    code: html(code) for code, _name in settings.LANGUAGES if code != site
+                }
+        except Exception:
+            logger.exception("live update %s could not be rendered", template_name)
+            return
         for group in groups:
             send_now(group, default, translations if group.startswith(CWG_PREFIX) else None)
 

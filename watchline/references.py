@@ -10,10 +10,19 @@ from django.utils import timezone
 
 def save_with_reference(obj, prefix):
     """Insert `obj` and give it its reference, in the caller's transaction."""
-    model = type(obj)
-    # A unique stand-in until the key is known; it never leaves the transaction.
-    obj.reference = uuid.uuid4().hex[: model._meta.get_field("reference").max_length]
-    obj.save(force_insert=True)
-    obj.reference = f"{prefix}-{timezone.localtime():%y%m}-{obj.pk:04d}"
-    model.objects.filter(pk=obj.pk).update(reference=obj.reference)
+    insert_pending(obj)
+    obj.reference = reference_for(obj, prefix)
+    type(obj).objects.filter(pk=obj.pk).update(reference=obj.reference)
     return obj
+
+
+def insert_pending(obj):
+    """Insert `obj` with a unique stand-in reference, which must be replaced by
+    `reference_for(obj, ...)` in the same transaction (it never leaves it)."""
+    obj.reference = uuid.uuid4().hex[: type(obj)._meta.get_field("reference").max_length]
+    obj.save(force_insert=True)
+
+
+def reference_for(obj, prefix):
+    """The reference of an inserted row (it needs the row's key)."""
+    return f"{prefix}-{timezone.localtime():%y%m}-{obj.pk:04d}"

@@ -76,6 +76,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "watchline.urls"
+# Django's form renderer, remembering each widget's HTML (watchline/renderers.py).
+FORM_RENDERER = "watchline.renderers.MemoizingRenderer"
 ASGI_APPLICATION = "watchline.asgi.application"
 WSGI_APPLICATION = None
 
@@ -109,7 +111,18 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         "NAME": env.str("TEST_DB_NAME", default=str(BASE_DIR / "test-db.sqlite3"))
     }
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+    # PostgreSQL: each server process keeps a pool of connections (psycopg's, through Django),
+    # so a request borrows one instead of opening its own. Django hands it back at the end of
+    # every request and around every database_sync_to_async call of the consumers.
+    if env.bool("DATABASE_POOL", default=True):
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env.int("DATABASE_POOL_MIN", default=2),
+            "max_size": env.int("DATABASE_POOL_MAX", default=10),
+            "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+        }
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them; Django requires 0
+    else:
+        DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
     DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DB_NAME", default="test_watchline")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -255,6 +268,10 @@ ESCALATION_SWEEP_SECONDS = env.int("ESCALATION_SWEEP_SECONDS", default=30)
 TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
 REGISTRATION_RATE_LIMIT = env.str("REGISTRATION_RATE_LIMIT", default="5/h")
 REPORT_RATE_LIMIT = env.str("REPORT_RATE_LIMIT", default="30/m")
+# Load shedding (watchline/shedding.py): intake requests (/reports/...) in flight per server
+# process before new ones get a static "busy" 503 with Retry-After (0: never shed).
+INTAKE_MAX_IN_FLIGHT = env.int("INTAKE_MAX_IN_FLIGHT", default=8)
+BUSY_RETRY_AFTER_SECONDS = env.int("BUSY_RETRY_AFTER_SECONDS", default=2)
 
 # The WhatsApp line (reports.whatsapp): off unless the phone number id, access token, app
 # secret and verify token are all set. WHATSAPP_API_URL is the Graph API base with its version.
@@ -286,6 +303,10 @@ CACHES = {
         )
     )
 }
+
+# The ward and category choices kept in the cache (watchline/options.py): only with a cache that
+# every process shares, so a change any process makes (the admin, import_wards) reaches all.
+CATALOGUE_CACHE = env.bool("CATALOGUE_CACHE", default="CACHE_URL" in env or bool(REDIS_URL))
 
 # Security: strict by default, relaxed only for local HTTP development.
 SECURE_HTTPS = env.bool("SECURE_HTTPS", default=not DEBUG)

@@ -47,6 +47,11 @@ def test_the_location_filled_by_the_page_decides_the_ward(rep_client, wards):
 def test_without_javascript_coordinates_move_the_untouched_ward(rep_client, wards):
     report = post(rep_client, wards, factories.grid_point(9), ward=1)
     assert report.ward == wards[9]
+    # The form says which ward it offered (a form rendered before that field: the CWG's first).
+    offered = {"ward_offered": wards[1].pk}
+    assert post(rep_client, wards, factories.grid_point(9), ward=1, **offered).ward == wards[9]
+    html = rep_client.get(NEW).content.decode()
+    assert f'name="ward_offered" value="{wards[1].pk}"' in html
 
 
 def test_the_representative_can_correct_the_locations_ward(rep_client, wards):
@@ -56,6 +61,8 @@ def test_the_representative_can_correct_the_locations_ward(rep_client, wards):
     # Without JavaScript, a ward changed from the form's first choice counts as chosen.
     report = post(rep_client, wards, factories.grid_point(5), ward=3)
     assert report.ward == wards[3]
+    offered = {"ward_offered": wards[1].pk}
+    assert post(rep_client, wards, factories.grid_point(5), ward=3, **offered).ward == wards[3]
 
 
 def test_a_report_without_coordinates_keeps_the_chosen_ward(rep_client, wards):
