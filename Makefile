@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run worker test lint format bench bench-quick bench-whatsapp soak clean demo-exercise
+.PHONY: install run worker test lint format messages bench bench-quick bench-whatsapp soak clean demo-exercise
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Watchline needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -50,6 +50,14 @@ lint: install
 format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# Translations (Afrikaans, isiXhosa): collect the marked strings into locale/*/django.po, then
+# compile the .mo files the server reads (both are committed). Needs GNU gettext
+# (apt-get install -y gettext); tests/test_translations.py checks the result without it.
+MESSAGES_IGNORE := --ignore=.venv --ignore=tests --ignore=bench --ignore=staticfiles --ignore=media
+messages: install
+	DEBUG=1 $(PY) manage.py makemessages -l af -l xh --no-location --no-obsolete $(MESSAGES_IGNORE)
+	DEBUG=1 $(PY) manage.py compilemessages -l af -l xh $(MESSAGES_IGNORE)
 
 # Benchmarks (bench/): PostgreSQL, Redis and two Daphne processes on 127.0.0.1, DEBUG off.
 bench: install

@@ -1,19 +1,20 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Alert(models.Model):
     """Verified intelligence the JOC sends out to the CWGs of the target wards."""
 
     class Severity(models.TextChoices):
-        ADVISORY = "advisory", "Advisory"
-        WARNING = "warning", "Warning"
-        EMERGENCY = "emergency", "Emergency"
+        ADVISORY = "advisory", _("Advisory")
+        WARNING = "warning", _("Warning")
+        EMERGENCY = "emergency", _("Emergency")
 
     class Status(models.TextChoices):
-        AWAITING_APPROVAL = "awaiting_approval", "Awaiting supervisor approval"
-        SENT = "sent", "Sent"
-        CANCELLED = "cancelled", "Cancelled"
+        AWAITING_APPROVAL = "awaiting_approval", _("Awaiting supervisor approval")
+        SENT = "sent", _("Sent")
+        CANCELLED = "cancelled", _("Cancelled")
 
     title = models.CharField(max_length=150)
     message = models.TextField()
@@ -64,10 +65,10 @@ class AlertVersion(models.Model):
     """Every version of an alert as it was sent: the original, corrections, the all-clear."""
 
     class Kind(models.TextChoices):
-        ORIGINAL = "original", "Original"
-        UPDATE = "update", "Update"
-        ALL_CLEAR = "all_clear", "All clear"
-        CANCELLATION = "cancellation", "Cancellation"
+        ORIGINAL = "original", _("Original")
+        UPDATE = "update", _("Update")
+        ALL_CLEAR = "all_clear", _("All clear")
+        CANCELLATION = "cancellation", _("Cancellation")
 
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
@@ -118,7 +119,7 @@ class AlertDelivery(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
-        SENT = "sent", "Sent"
+        SENT = "sent", _("Sent")
         DELIVERED = "delivered", "Delivered"
         READ = "read", "Read"
         FAILED = "failed", "Failed"

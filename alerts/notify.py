@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django_tasks import task
 
@@ -135,9 +135,9 @@ def deliver(delivery_id):
     try:
         if backend is None:
             raise LookupError(f"no notification backend for channel {delivery.channel!r}")
-        backend.send(
-            delivery.version, delivery.representative, backend.address(delivery.representative)
-        )
+        rep = delivery.representative
+        with translation.override(rep.language):  # the message in the representative's own
+            backend.send(delivery.version, rep, backend.address(rep))
     except Exception as error:
         delivery.last_error = f"{type(error).__name__}: {error}"[:2000]
         final = delivery.attempts >= MAX_ATTEMPTS or isinstance(error, DeliveryRefused)

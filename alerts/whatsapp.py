@@ -4,6 +4,7 @@ comes back through the line's webhook and records the acknowledgement like the p
 (reports.whatsapp.inbound)."""
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 from alerts.models import AlertDelivery, AlertVersion
 from alerts.notify import DeliveryRefused, NotificationBackend
@@ -31,14 +32,17 @@ def messages_for(version):
     alert = version.alert
     severity = alert.get_severity_display()
     # An exercise alert says EXERCISE before anything else, as every message about it does.
-    exercise = "EXERCISE " if alert.exercise_id else ""
+    exercise = gettext("EXERCISE") + " " if alert.exercise_id else ""
     if version.kind == AlertVersion.Kind.CANCELLATION:
-        body = f"{exercise}Withdrawn: {version.title}\n\n{version.message}"
+        withdrawn = gettext("Withdrawn: %(title)s") % {"title": version.title}
+        body = f"{exercise}{withdrawn}\n\n{version.message}"
         notice = outbound.template(settings.WHATSAPP_NOTICE_TEMPLATE, [version.title, body])
         return outbound.text(body), notice
-    label = {"update": "Update", "all_clear": "All clear"}.get(version.kind, f"{severity} alert")
+    label = {"update": gettext("Update"), "all_clear": gettext("All clear")}.get(
+        version.kind, gettext("%(severity)s alert") % {"severity": severity}
+    )
     body = f"{exercise}JOC {label}: {version.title}\n\n{version.message}"
-    free = outbound.buttons(body, [(ack_id(version), "Acknowledge")])
+    free = outbound.buttons(body, [(ack_id(version), gettext("Acknowledge"))])
     held = outbound.template(
         settings.WHATSAPP_ALERT_TEMPLATE,
         [f"{exercise}{label}", version.title, version.message],

@@ -114,7 +114,8 @@ def environment(database_url, redis_url, ports):
         "SECURE_HTTPS": "0",
         "ALLOWED_HOSTS": "127.0.0.1",
         "CSRF_TRUSTED_ORIGINS": origins,
-        "STATIC_MANIFEST": "0",
+        # Static files as production serves them: collected, hashed, precompressed (WhiteNoise).
+        "STATIC_MANIFEST": "1",
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "CHANNEL_PREFIX": f"bench{os.getpid()}",

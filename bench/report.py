@@ -30,6 +30,22 @@ def cpu(figures, unit="op"):
     return f"{figures.get('cpu_ms', 0):.1f} ms CPU/{unit}"
 
 
+FORM_WEIGHT_KB = 60  # the report form's first load on a phone
+
+
+def form_weight_rows(r):
+    weight = r["report_form_weight"]
+    kb = weight["bytes"] / 1024
+    return [
+        (
+            "report form first load KB (HTML + assets, gzip)",
+            f"{kb:.1f} in {len(weight['items'])} responses",
+            f"<= {FORM_WEIGHT_KB}",
+            kb <= FORM_WEIGHT_KB,
+        )
+    ]
+
+
 def intake_rows(r):
     intake, minimal, probe = r["intake"], r["minimal_intake"], r["probe"]
     share = intake["rate"] / minimal["rate"] if minimal["rate"] else 0
@@ -325,7 +341,7 @@ def bench_rows(r):
     if "skipped" in r["intake"]:
         rows.append(("intake and live push", r["intake"]["skipped"], "", False))
     else:
-        rows += intake_rows(r) + push_rows(r)
+        rows += form_weight_rows(r) + intake_rows(r) + push_rows(r)
     rows += page_rows(r) + (photo_rows(r) if "photos" in r else [])
     return rows + whatsapp_rows(r) if "whatsapp" in r else rows
 

@@ -16,7 +16,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from bench import deploy, load, photos, whatsapp
+from bench import deploy, load, pageweight, photos, whatsapp
 from bench.load import Servers, bounded, client, get_ok, percentiles
 
 FORM_PATH = "/reports/new/"
@@ -272,6 +272,9 @@ async def measure(servers, scale, state, pids, database_url, env):
     if not await form_available(servers, state["representatives"][0]):
         results["intake"] = results["push"] = {"skipped": f"no report form at {FORM_PATH}"}
         return results
+    phase("the report form's first load on a phone")
+    async with client(state["representatives"][0]) as http:
+        results["report_form_weight"] = await pageweight.first_load(http, servers.next(), FORM_PATH)
     phase("minimal intake (the baseline view)")
     results["minimal_intake"] = await intake(
         servers, scale, state["representatives"], database_url, cpu, MINIMAL_PATH, "minimal"
@@ -413,6 +416,7 @@ def main():
         }
         phase(f"loading {args.scale} data into {deploy.DB_NAME}")
         deploy.manage(env, "migrate", "--no-input")
+        deploy.manage(env, "collectstatic", "--no-input")
         state_file = Path(tmp) / "state.json"
         subprocess.run(
             [

@@ -1,5 +1,6 @@
 from django import forms
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
 from cwg import services
@@ -61,7 +62,9 @@ class PersonForm(forms.Form):
     phone = PhoneNumberField(help_text="A cellphone number, e.g. 082 123 4567.")
     email = forms.EmailField(help_text="They will log in with this address.")
 
-    def __init__(self, *args, cwg=None, optional=False, check_account=True, **kwargs):
+    def __init__(
+        self, *args, cwg=None, optional=False, check_account=True, replacing=None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.cwg = cwg
         self.check_account = check_account
@@ -69,6 +72,11 @@ class PersonForm(forms.Form):
         if optional:
             for field in self.fields.values():
                 field.required = False
+        if replacing is not None:
+            # Replacing someone ends their seat: the representative confirms it.
+            self.fields["confirm"] = forms.BooleanField(
+                label=_("Yes: %(name)s will no longer speak for the group.") % {"name": replacing}
+            )
 
     def is_empty(self):
         return self.optional and not any(
@@ -80,8 +88,14 @@ class PersonForm(forms.Form):
             self.cleaned_data, self._errors = {}, forms.utils.ErrorDict()
             return
         if self.optional:
+            # Filled in, the optional person needs every field; the fields stay optional in
+            # the page itself (no `required` attribute on an empty second representative).
             for field in self.fields.values():
                 field.required = True
+            super().full_clean()
+            for field in self.fields.values():
+                field.required = False
+            return
         super().full_clean()
 
     def clean_email(self):
@@ -187,6 +201,16 @@ class DirectoryFilterForm(forms.Form):
         if data["status"]:
             cwgs = cwgs.filter(status=data["status"])
         return cwgs
+
+
+class LanguageForm(forms.ModelForm):
+    """The representative's own language for their pages, emails and WhatsApp messages."""
+
+    class Meta:
+        model = Representative
+        fields = ["language"]
+        widgets = {"language": forms.RadioSelect}
+        labels = {"language": _("Language")}
 
 
 class PointForm(forms.Form):

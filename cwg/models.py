@@ -137,6 +137,8 @@ class Representative(models.Model):
     )
     seat = models.PositiveSmallIntegerField(choices=Seat.choices)
     phone = PhoneNumberField()
+    # Their pages, emails and WhatsApp messages are in this language.
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="en")
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # Who seated them: a city admin or the other representative; empty for an application.

@@ -10,6 +10,7 @@ urlpatterns = [
     path("portal/", views.portal, name="portal"),
     path("portal/status/", views.portal_status, name="portal_status"),
     path("portal/replace/", views.replace, name="replace"),
+    path("portal/language/", views.language, name="language"),
     path("directory/", views.directory, name="directory"),
     path("wards.geojson", views.ward_outlines, name="ward_outlines"),
     path("wards/at/", views.ward_at, name="ward_at"),

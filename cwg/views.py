@@ -5,6 +5,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import condition, require_GET, require_http_methods, require_POST
 
 from cwg import forms, geo, services
@@ -91,9 +93,10 @@ def replace(request):
     """Seat someone in the other seat: the representative invites a second one, or replaces
     them. Never their own seat, and never a third representative."""
     cwg = permissions.representative_of(request.user).cwg
-    form = forms.PersonForm(request.POST, cwg=cwg)
+    seat = _other_seat(request.user)
+    holder = cwg.representatives.active().filter(seat=seat).first()
+    form = _person_form(cwg, holder, request.POST)
     if form.is_valid():
-        seat = _other_seat(request.user)
         try:
             new = services.replace_representative(
                 cwg,
@@ -111,6 +114,27 @@ def replace(request):
     return _render_portal(request, form)
 
 
+@permissions.representative_required
+@require_http_methods(["GET", "POST"])
+def language(request):
+    """The representative chooses the language of their pages, emails and WhatsApp messages."""
+    rep = permissions.representative_of(request.user)
+    form = forms.LanguageForm(request.POST or None, instance=rep)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        translation.activate(rep.language)
+        messages.success(
+            request,
+            _("Your language is now %(language)s.") % {"language": rep.get_language_display()},
+        )
+        return redirect("cwg:portal")
+    return render(request, "cwg/language.html", {"form": form})
+
+
+def _person_form(cwg, holder, data=None):
+    return forms.PersonForm(data, cwg=cwg, replacing=holder.name if holder else None)
+
+
 def _other_seat(user):
     return 3 - permissions.representative_of(user).seat
 
@@ -126,7 +150,7 @@ def _render_portal(request, form=None):
         "seats": [(seat, holders.get(seat)) for seat in (1, 2)],
         "other_seat": other_seat,
         "other": holders.get(other_seat),
-        "form": form or forms.PersonForm(cwg=cwg),
+        "form": form or _person_form(cwg, holders.get(other_seat)),
         "can_report": permissions.can_report(request.user),
     }
     return render(request, "cwg/portal.html", context)

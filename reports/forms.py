@@ -2,6 +2,7 @@ import functools
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from reports.models import SENDER_FIELDS, Report
 from watchline.options import CachedModelChoiceField
@@ -23,15 +24,22 @@ class PhotosField(forms.FileField):
 
 def photos_field():
     return PhotosField(
-        required=False, help_text="Up to 5 photos (JPEG, PNG or WebP), at most 10 MB each."
+        label=_("Photos"),
+        required=False,
+        help_text=_("Up to 5 photos (JPEG, PNG or WebP), at most 10 MB each."),
     )
+
+
+class CategoryChoice(CachedModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.display_name()
 
 
 class ReportForm(forms.ModelForm):
     """What a representative sees on the phone. Saving is the service's job."""
 
     description = forms.CharField(
-        label="What is happening", max_length=4000, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("What is happening"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4})
     )
     photos = photos_field()
     client_token = forms.UUIDField(widget=forms.HiddenInput)
@@ -51,7 +59,18 @@ class ReportForm(forms.ModelForm):
     class Meta:
         model = Report
         fields = list(SENDER_FIELDS)
-        field_classes = {"category": CachedModelChoiceField, "ward": CachedModelChoiceField}
+        field_classes = {"category": CategoryChoice, "ward": CachedModelChoiceField}
+        labels = {
+            "category": _("Category"),
+            "location_text": _("Where"),
+            "ward": _("Ward"),
+            "latitude": _("Latitude"),
+            "longitude": _("Longitude"),
+            "observed_at": _("When it was observed"),
+            "source": _("How you know"),
+            "urgency": _("Urgency"),
+            "people_count": _("People involved or at risk (roughly)"),
+        }
         widgets = {
             "latitude": forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
             "longitude": forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
@@ -63,8 +82,8 @@ class ReportForm(forms.ModelForm):
             "people_count": forms.NumberInput(attrs={"min": 0, "inputmode": "numeric"}),
         }
         help_texts = {
-            "location_text": "A street address, a corner or a landmark.",
-            "ward": "“Use my location” fills it in; correct it if it is wrong.",
+            "location_text": _("A street address, a corner or a landmark."),
+            "ward": _("“Use my location” fills it in; correct it if it is wrong."),
         }
 
     def __init__(self, *args, cwg, **kwargs):
@@ -81,7 +100,7 @@ class ReportForm(forms.ModelForm):
             "observed_at": timezone.localtime().replace(second=0),
         }
         super().__init__(*args, initial=initial | kwargs.pop("initial", {}), **kwargs)
-        self.fields["category"].empty_label = "Choose a category"
+        self.fields["category"].empty_label = _("Choose a category")
         self.fields["source"].choices = Report.Source.choices
         self.fields["urgency"].choices = Report.Urgency.choices
 
@@ -108,7 +127,7 @@ class ReportForm(forms.ModelForm):
 
 class FollowUpForm(forms.Form):
     text = forms.CharField(
-        label="What is new", max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("What is new"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
     photos = photos_field()
     client_token = forms.UUIDField(widget=forms.HiddenInput)

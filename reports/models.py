@@ -3,6 +3,22 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
+
+# The categories the project ships (reports/migrations/0002), for the translation catalogue:
+# pages show a category's name in the reader's language when the catalogue has it.
+CATEGORY_NAMES = [
+    gettext_noop("Protest / demonstration"),
+    gettext_noop("Flood"),
+    gettext_noop("Fire"),
+    gettext_noop("Crime in progress"),
+    gettext_noop("Suspicious activity"),
+    gettext_noop("Infrastructure failure"),
+    gettext_noop("Medical emergency"),
+    gettext_noop("Severe weather"),
+    gettext_noop("Other"),
+]
 
 
 class Category(models.Model):
@@ -18,6 +34,10 @@ class Category(models.Model):
 
     def __str__(self):
         return self.name
+
+    def display_name(self):
+        """The name in the active language (a category added in the admin stays as typed)."""
+        return gettext(self.name)
 
 
 class ReportQuerySet(models.QuerySet):
@@ -54,30 +74,30 @@ class Report(models.Model):
     """What a representative sends. It links to the incident the JOC triages."""
 
     class Channel(models.TextChoices):
-        WEB = "web", "Web form"
-        WHATSAPP = "whatsapp", "WhatsApp"
+        WEB = "web", _("Web form")
+        WHATSAPP = "whatsapp", _("WhatsApp")
 
     class Source(models.TextChoices):
-        EYEWITNESS = "eyewitness", "Saw it myself"
-        COMMUNITY = "community", "Told by community members"
-        SOCIAL_MEDIA = "social_media", "Social media"
-        CCTV = "cctv", "CCTV"
-        OTHER = "other", "Other"
+        EYEWITNESS = "eyewitness", _("Saw it myself")
+        COMMUNITY = "community", _("Told by community members")
+        SOCIAL_MEDIA = "social_media", _("Social media")
+        CCTV = "cctv", _("CCTV")
+        OTHER = "other", _("Other")
 
     class Urgency(models.TextChoices):
-        ROUTINE = "routine", "Routine"
-        URGENT = "urgent", "Urgent"
-        LIFE_THREATENING = "life_threatening", "Life-threatening"
+        ROUTINE = "routine", _("Routine")
+        URGENT = "urgent", _("Urgent")
+        LIFE_THREATENING = "life_threatening", _("Life-threatening")
 
     class Status(models.TextChoices):
         """The status the sender sees."""
 
-        RECEIVED = "received", "Received"
-        VERIFYING = "verifying", "Being verified"
-        CONFIRMED = "confirmed", "Confirmed"
-        NOT_CONFIRMED = "not_confirmed", "Not confirmed"
-        ACTION_TAKEN = "action_taken", "Action taken"
-        CLOSED = "closed", "Closed"
+        RECEIVED = "received", _("Received")
+        VERIFYING = "verifying", _("Being verified")
+        CONFIRMED = "confirmed", _("Confirmed")
+        NOT_CONFIRMED = "not_confirmed", _("Not confirmed")
+        ACTION_TAKEN = "action_taken", _("Action taken")
+        CLOSED = "closed", _("Closed")
 
     reference = models.CharField(max_length=20, unique=True, editable=False)
     client_token = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
@@ -143,7 +163,9 @@ def photo_upload_to(instance, filename):
 
 class ReportPhoto(models.Model):
     """A photo with a report. `original` keeps its EXIF (location) for the JOC; `public` is a
-    stripped copy for everyone else. Both are served only through permission-checking views."""
+    stripped copy for everyone else; `thumbnail` a 320 px copy of the stripped one for pages
+    that list photos (empty for photos stored before thumbnails existed). All are served only
+    through permission-checking views."""
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="photos")
     update = models.ForeignKey(

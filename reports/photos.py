@@ -2,7 +2,8 @@
 `MAX_PIXELS` decoded; the location from its EXIF for the JOC; and a stripped copy, without any
 metadata, for everyone else. Every decode goes through `decoded()`, which bounds the memory a
 photo can take: one decode at a time per process, JPEG draft mode, a pixel limit checked
-before decoding."""
+before decoding. A 320 px thumbnail of the stripped copy is for the pages that list photos (a
+phone downloads a few KB, not the copy)."""
 
 import ctypes
 import ctypes.util
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -112,7 +114,7 @@ def check(upload):
     JPEG, PNG or WebP image of at most 10 MB and `MAX_PIXELS`."""
     name = getattr(upload, "name", "photo")
     if upload.size > MAX_BYTES:
-        raise ValidationError(f"{name} is larger than 10 MB.")
+        raise ValidationError(_("%(name)s is larger than 10 MB.") % {"name": name})
     try:
         upload.seek(0)
         with Image.open(upload) as probe:
@@ -123,14 +125,21 @@ def check(upload):
             public, thumbnail = stripped(image)
             del image  # the pixels go now, while this request still holds the decode slot
     except WrongFormat:
-        raise ValidationError(f"{name} is not a JPEG, PNG or WebP photo.") from None
+        raise ValidationError(
+            _("%(name)s is not a JPEG, PNG or WebP photo.") % {"name": name}
+        ) from None
     except (TooLarge, Image.DecompressionBombError):
         raise ValidationError(
-            f"{name} has too many pixels: send a JPEG photo of at most "
-            f"{MAX_PIXELS // 1_000_000} megapixels (a phone camera's normal setting)."
+            _(
+                "%(name)s has too many pixels: send a JPEG photo of at most %(megapixels)s "
+                "megapixels (a phone camera's normal setting)."
+            )
+            % {"name": name, "megapixels": MAX_PIXELS // 1_000_000}
         ) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise ValidationError(f"{name} is not a photo we can read (JPEG, PNG or WebP).") from None
+        raise ValidationError(
+            _("%(name)s is not a photo we can read (JPEG, PNG or WebP).") % {"name": name}
+        ) from None
     finally:
         upload.seek(0)
     return CheckedPhoto(
@@ -174,3 +183,4 @@ def _encoded(pixels, image_format):
     out = io.BytesIO()
     pixels.save(out, image_format, **({"quality": 85} if image_format != "PNG" else {}))
     return ContentFile(out.getvalue())
+

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cwg import geo
 from joc import services as joc_services
@@ -106,7 +107,7 @@ def add_follow_up(report, *, user, text, photos, client_token, admit=None):
         return existing, False
     _admitted(admit)
     if not text.strip():
-        raise ValidationError({"text": "Say what is new."})
+        raise ValidationError({"text": _("Say what is new.")})
     checked = check_photos(photos)
 
     def write(stored):
@@ -160,7 +161,9 @@ def amend_report(report, *, user, changes, note, client_token):
 def check_photos(files):
     """Check every file (content, size, count); ValidationError listing each one refused."""
     if len(files) > photo_checks.MAX_PHOTOS:
-        raise ValidationError({"photos": f"At most {photo_checks.MAX_PHOTOS} photos."})
+        raise ValidationError(
+            {"photos": _("At most %(count)s photos.") % {"count": photo_checks.MAX_PHOTOS}}
+        )
     checked, errors = [], []
     for upload in files:
         try:
@@ -185,7 +188,7 @@ def _by_token(model, client_token, **owner):
     """The row already stored with this token, or None; a token someone else used is refused."""
     found = model.objects.filter(client_token=client_token).first()
     if found is not None and any(getattr(found, key) != value for key, value in owner.items()):
-        raise PermissionDenied("This form was already used for another report.")
+        raise PermissionDenied(_("This form was already used for another report."))
     return found
 
 
@@ -217,15 +220,15 @@ def _validate(report):
     except ValidationError as invalid:
         errors = invalid.message_dict
     if report.observed_at and report.observed_at > timezone.now() + CLOCK_SKEW:
-        errors.setdefault("observed_at", []).append("This is in the future.")
+        errors.setdefault("observed_at", []).append(_("This is in the future."))
     if report.observed_at and report.observed_at < EARLIEST_OBSERVED:
-        errors.setdefault("observed_at", []).append("Give a date from the year 2000 on.")
+        errors.setdefault("observed_at", []).append(_("Give a date from the year 2000 on."))
     if (report.latitude is None) != (report.longitude is None):
-        errors.setdefault("latitude", []).append("Give both latitude and longitude, or neither.")
+        errors.setdefault("latitude", []).append(_("Give both latitude and longitude, or neither."))
     if report.latitude is not None and not -90 <= report.latitude <= 90:
-        errors.setdefault("latitude", []).append("A latitude lies between -90 and 90.")
+        errors.setdefault("latitude", []).append(_("A latitude lies between -90 and 90."))
     if report.longitude is not None and not -180 <= report.longitude <= 180:
-        errors.setdefault("longitude", []).append("A longitude lies between -180 and 180.")
+        errors.setdefault("longitude", []).append(_("A longitude lies between -180 and 180."))
     if errors:
         raise ValidationError(errors)
 

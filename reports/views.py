@@ -4,8 +4,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from exercises import services as exercise_services
@@ -14,12 +17,12 @@ from reports.models import Report, ReportPhoto
 from watchline import permissions, ratelimit
 
 LIST_SIZE = 50
-RATE_LIMITED = (
+RATE_LIMITED = gettext_lazy(
     "You have sent a lot of reports in the last minute. Wait a minute and send again: "
     "what you typed is still here (add the photos again)."
 )
 
-INJECT_CLOSED = (
+INJECT_CLOSED = gettext_lazy(
     "This EXERCISE request is closed (the exercise ended, or the inject was already sent): "
     "nothing was sent. What you typed is still here."
 )
@@ -38,7 +41,7 @@ def new(request):
         if inject:
             initial |= exercise_services.report_data(inject) | {"inject": inject.pk}
         form = forms.ReportForm(cwg=rep.cwg, initial=initial)
-        return render(request, "reports/new.html", {"form": form, "inject": inject})
+        return _render_form(request, form, inject)
     form = _posted(forms.ReportForm(request.POST, request.FILES, cwg=rep.cwg))
     inject = None
     if form.is_valid() and form.cleaned_data["inject"] is not None:
@@ -59,20 +62,36 @@ def new(request):
             )
         except services.RateLimited:
             form.add_error(None, RATE_LIMITED)
-            return _too_many(render(request, "reports/new.html", {"form": form, "inject": inject}))
+            return _too_many(_render_form(request, form, inject))
         except ValidationError as invalid:
             form.add_error(None, invalid)
         else:
             if inject:
                 exercise_services.sent_by_representative(inject, report)
-            messages.success(
-                request,
-                f"Report {report.reference} sent to the JOC."
+            message = (
+                _("Report %(reference)s sent to the JOC.")
                 if created
-                else f"Report {report.reference} had already reached the JOC.",
-            )
-            return redirect("reports:detail", report.reference)
-    return render(request, "reports/new.html", {"form": form, "inject": inject})
+                else _("Report %(reference)s had already reached the JOC.")
+            ) % {"reference": report.reference}
+            url = reverse("reports:detail", args=[report.reference])
+            if _from_outbox(request):
+                return JsonResponse({"reference": report.reference, "url": url})
+            messages.success(request, message)
+            return redirect(url)
+    return _render_form(request, form, inject)
+
+
+def _render_form(request, form, inject):
+    """The form page opens no live socket (nothing on it changes live) and loads no ws
+    extension: on a slow phone connection it carries only what it needs."""
+    context = {"form": form, "inject": inject, "live_socket": ""}
+    return render(request, "reports/new.html", context)
+
+
+def _from_outbox(request):
+    """The page's script (static/js/report.js, outbox.js) sent the report and wants its
+    reference as JSON; a refused form still comes back as the page, with its messages."""
+    return request.headers.get("Accept") == "application/json"
 
 
 @permissions.representative_required
@@ -117,7 +136,7 @@ def follow_up(request, reference):
         except ValidationError as invalid:
             form.add_error(None, invalid)
         else:
-            messages.success(request, "Your follow-up reached the JOC.")
+            messages.success(request, _("Your follow-up reached the JOC."))
             return redirect("reports:detail", report.reference)
     return _render_detail(request, report, form)
 

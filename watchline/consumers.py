@@ -71,8 +71,11 @@ class FragmentConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data=None, bytes_data=None):
         """Clients only listen; anything they send is ignored."""
 
+    language = None  # set by consumers whose user reads a language of their own
+
     async def fragment(self, event):
-        await self.send(text_data=event["html"])
+        translations = event.get("translations") or {}
+        await self.send(text_data=translations.get(self.language, event["html"]))
 
     async def access_changed(self, event):
         session = self.scope.get("session")
@@ -131,6 +134,7 @@ class CWGConsumer(FragmentConsumer):
         rep = permissions.representative_of(user)
         if rep is None or rep.cwg_id != cwg_id or not rep.cwg.is_approved:
             return []
+        self.language = rep.language
         return [live.cwg_group(cwg_id)]
 
 

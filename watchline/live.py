@@ -12,18 +12,21 @@ import uuid
 
 from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
+from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from watchline import sockets
 
 logger = logging.getLogger(__name__)
 
 OPERATORS = "operators"
+CWG_PREFIX = "cwg-"
 
 
 def cwg_group(cwg_id):
-    return f"cwg-{cwg_id}"
+    return f"{CWG_PREFIX}{cwg_id}"
 
 
 def user_group(user_id):
@@ -31,13 +34,17 @@ def user_group(user_id):
     return f"user-{user_id}"
 
 
-def send_now(group, html):
-    """Send an already rendered fragment to a group. Failures are logged, never raised: a
+def send_now(group, html, translations=None):
+    """Send an already rendered fragment to a group (`translations`: the same fragment in each
+    language, for the representatives' sockets). Failures are logged, never raised: a
     failed request is worse than a dropped live update, which is recovered by closing this
     process's sockets so their pages resync (the other processes' sockets are closed by their
     own round trip through the layer failing, `sockets`)."""
+    event = {"type": "fragment", "html": html}
+    if translations:
+        event["translations"] = translations
     try:
-        async_to_sync(get_channel_layer().group_send)(group, {"type": "fragment", "html": html})
+        async_to_sync(get_channel_layer().group_send)(group, event)
     except Exception as failed:
         logger.warning("live update to %s failed: %r", group, failed)
         sockets.resync_all(f"a live update to {group} failed")
@@ -73,20 +80,37 @@ async def round_trip(timeout):
 
 
 def publish(groups, template_name, context):
-    """After commit, render `template_name` once and send it to every group in `groups`.
-    `context` is a dict or a function returning one (called after commit: queries it makes
-    run outside the writing transaction and its locks). A failure is logged, never raised."""
+    """After commit, render `template_name` and send it to every group in `groups`: once in
+    the site's language for the operators, and in each language for a CWG's group, whose
+    representatives each read their own (whoever's request caused the change). `context` is a
+    dict or a function returning one (called after commit: queries it makes run outside the
+    writing transaction and its locks). A failure is logged, never raised."""
     if isinstance(groups, str):
         groups = [groups]
 
     def send():
         try:
-            html = render_to_string(template_name, context() if callable(context) else context)
+            data = context() if callable(context) else context
+            rendered = {}
+
+            def html(language):
+                if language not in rendered:
+                    with translation.override(language):
+                        rendered[language] = render_to_string(template_name, data)
+                return rendered[language]
+
+            default = html(settings.LANGUAGE_CODE)
+            translations = None
+            if any(group.startswith(CWG_PREFIX) for group in groups):
+                site = settings.LANGUAGE_CODE.split("-")[0]  # its fragment is `default`
+                translations = {
+                    code: html(code) for code, _name in settings.LANGUAGES if code != site
+                }
         except Exception:
             logger.exception("live update %s could not be rendered", template_name)
             return
         for group in groups:
-            send_now(group, html)
+            send_now(group, default, translations if group.startswith(CWG_PREFIX) else None)
 
     transaction.on_commit(send)
 

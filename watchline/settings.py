@@ -55,11 +55,14 @@ MIDDLEWARE = [
     "watchline.middleware.RejectNulBytesMiddleware",
     "watchline.middleware.RetryAfterMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise: static files are served precompressed by it and never reach this one.
+    "watchline.middleware.CompressTextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "watchline.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "watchline.security.IdleTimeoutMiddleware",
     "watchline.security.TwoFactorMiddleware",
@@ -192,6 +195,11 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-za"
+# The representatives' pages, emails and WhatsApp messages; each representative chooses theirs
+# (cwg.Representative.language). The Afrikaans and isiXhosa catalogues await a native speaker's
+# review (README).
+LANGUAGES = [("en", "English"), ("af", "Afrikaans"), ("xh", "isiXhosa")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Africa/Johannesburg"
 USE_I18N = True
 USE_TZ = True

@@ -11,7 +11,8 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_lazy
 from django_tasks import task
 
 from alerts import services as alert_services
@@ -36,20 +37,20 @@ MEDIA_FIRST_RETRY = timedelta(seconds=30)
 AUDIO_SIGNATURES = (b"OggS", b"#!AMR", b"ID3", b"\xff\xf1", b"\xff\xf9", b"\xff\xfb")
 Outcome = InboundMessage.Outcome
 
-STRANGER = (
+STRANGER = gettext_lazy(
     "Hello. This is the Joint Operations Centre's line for Community Watch Group "
     "representatives, and this number is not registered as one. To report through this line, "
     "ask your CWG's coordinator to register you as a representative with this phone number."
 )
-SUSPENDED = (
-    "Hello {name}. {cwg} is suspended, so the JOC cannot take its reports on this line. "
+SUSPENDED = gettext_lazy(
+    "Hello %(name)s. %(cwg)s is suspended, so the JOC cannot take its reports on this line. "
     "In an emergency call 10111 or 112. Your CWG's coordinator can ask the city to reinstate it."
 )
-SLOW_DOWN = (
+SLOW_DOWN = gettext_lazy(
     "You have sent many messages in a short time: the JOC has paused this line for you for a "
     "few minutes. In an emergency call 10111 or 112."
 )
-UNSUPPORTED = "This line takes text, locations, photos and voice notes."
+UNSUPPORTED = gettext_lazy("This line takes text, locations, photos and voice notes.")
 
 
 def token(*parts):
@@ -147,10 +148,16 @@ def _route(inbound, message):
         _courtesy(address, "slow_down", SLOW_DOWN)
         return
     rep = representative_for(message.sender)
+    # Replies are in the representative's language (notes for the JOC stay in the site's).
+    with translation.override(rep.language if rep else settings.LANGUAGE_CODE):
+        _route_sender(inbound, message, address, rep)
+
+
+def _route_sender(inbound, message, address, rep):
     status = rep.cwg.status if rep else None
     if status == CommunityWatchGroup.Status.SUSPENDED:
         inbound.outcome = Outcome.SUSPENDED
-        _courtesy(address, "suspended", SUSPENDED.format(name=rep.name, cwg=rep.cwg.name))
+        _courtesy(address, "suspended", SUSPENDED % {"name": rep.name, "cwg": rep.cwg.name})
         return
     if status != CommunityWatchGroup.Status.APPROVED:
         inbound.outcome = Outcome.STRANGER
@@ -190,7 +197,7 @@ def _courtesy(address, kind, body):
             DailyReply.objects.create(sender=address, kind=kind, day=timezone.localdate())
     except IntegrityError:
         return
-    outbound.queue(to=address, message=outbound.text(body), purpose=kind)
+    outbound.queue(to=address, message=outbound.text(str(body)), purpose=kind)
 
 
 # --- Reports ---------------------------------------------------------------------------------
@@ -210,7 +217,8 @@ def _report(inbound, message, rep, chat):
     else:
         report = _open_report(inbound, message, rep)
         inbound.outcome = Outcome.REPORT
-        _ask(rep, report, "cat", f"Thank you. Your report {report.reference} is with the JOC.")
+        lead = gettext("Thank you. Your report %(reference)s is with the JOC.")
+        _ask(rep, report, "cat", lead % {"reference": report.reference})
     chat.report = report
     _touch(chat, inbound)
     inbound.report = report
@@ -309,14 +317,14 @@ def _ward(latitude, longitude, cwg):
 
 
 def _categories():
-    return [(c.slug, c.name) for c in Category.objects.all()[:10]]
+    return [(c.slug, c.display_name()) for c in Category.objects.all()[:10]]
 
 
 QUESTIONS = {
     # key: (report field, question, choices, the next question)
-    "cat": ("category", "What kind of incident is it?", _categories, "urg"),
-    "urg": ("urgency", "How urgent is it?", lambda: Report.Urgency.choices, "src"),
-    "src": ("source", "How do you know?", lambda: Report.Source.choices, None),
+    "cat": ("category", gettext_lazy("What kind of incident is it?"), _categories, "urg"),
+    "urg": ("urgency", gettext_lazy("How urgent is it?"), lambda: Report.Urgency.choices, "src"),
+    "src": ("source", gettext_lazy("How do you know?"), lambda: Report.Source.choices, None),
 }
 LABELS = {"category": "Category", "urgency": "Urgency", "source": "How they know"}
 
@@ -328,7 +336,7 @@ def _ask(rep, report, key, lead=""):
     message = (
         outbound.buttons(body, options)
         if len(options) <= 3
-        else outbound.choice_list(body, "Choose", options)
+        else outbound.choice_list(body, gettext("Choose"), options)
     )
     outbound.queue(
         to=outbound.phone_of(rep),
@@ -349,12 +357,10 @@ def _answer(inbound, rep, chat):
         inbound.outcome = Outcome.IGNORED
         return
     changes = {field: Category.objects.get(slug=value) if field == "category" else value}
+    with translation.override(settings.LANGUAGE_CODE):
+        note = f"{LABELS[field]}: {dict(choices())[value]} (answered on WhatsApp)."
     report_services.amend_report(
-        report,
-        user=rep.user,
-        changes=changes,
-        note=f"{LABELS[field]}: {labels[value]} (answered on WhatsApp).",
-        client_token=token(inbound.wamid),
+        report, user=rep.user, changes=changes, note=note, client_token=token(inbound.wamid)
     )
     inbound.report, inbound.outcome = report, Outcome.ANSWER
     if chat.report_id == report.pk:
@@ -365,8 +371,11 @@ def _answer(inbound, rep, chat):
         outbound.queue(
             to=outbound.phone_of(rep),
             message=outbound.text(
-                f"Thank you. The JOC has your answers for {report.reference}. You will hear "
-                "here when its status changes. Send more messages to add to it."
+                gettext(
+                    "Thank you. The JOC has your answers for %(reference)s. You will hear "
+                    "here when its status changes. Send more messages to add to it."
+                )
+                % {"reference": report.reference}
             ),
             purpose="thanks",
             representative=rep,
@@ -382,9 +391,9 @@ def _acknowledge(inbound, rep, alert_id, number):
     recipient = AlertRecipient.objects.filter(alert_id=alert_id, cwg=rep.cwg).first()
     try:
         if recipient is None:
-            raise alert_services.AlertRefused("This alert was not sent to your CWG.")
+            raise alert_services.AlertRefused(gettext("This alert was not sent to your CWG."))
         alert_services.acknowledge(recipient, rep.user, number)
-        reply = f"Acknowledged for {rep.cwg.name}. Thank you."
+        reply = gettext("Acknowledged for %(cwg)s. Thank you.") % {"cwg": rep.cwg.name}
     except alert_services.AlertRefused as refused:
         reply = str(refused)
     outbound.queue(

@@ -8,7 +8,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django_tasks import task
 
 from alerts import services as alert_services
@@ -115,12 +116,19 @@ def tell_sender(update):
     )
     if rep is None:
         return None
-    if update.kind == ReportUpdate.Kind.STATUS:
-        body = f"Your report {report.reference} is now: {update.to_status_label()}."
-    else:
-        body = f"Message from the JOC about your report {report.reference}: {update.text}"
-    if report.exercise_id:
-        body = f"EXERCISE: {body}"
+    with translation.override(rep.language):
+        if update.kind == ReportUpdate.Kind.STATUS:
+            body = gettext("Your report %(reference)s is now: %(status)s.") % {
+                "reference": report.reference,
+                "status": update.to_status_label(),
+            }
+        else:
+            body = gettext("Message from the JOC about your report %(reference)s: %(text)s") % {
+                "reference": report.reference,
+                "text": update.text,
+            }
+        if report.exercise_id:
+            body = gettext("EXERCISE: %(message)s") % {"message": body}
     return queue(
         to=phone_of(rep),
         message=text(body),

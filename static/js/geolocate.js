@@ -14,11 +14,12 @@
   var lng = document.getElementById("id_longitude");
   var ward = document.getElementById("id_ward");
   var source = document.getElementById("id_ward_source");
+  var text = fieldset.dataset;  // the messages, translated by the server
 
   function fillWard(accuracy) {
     if (!lat.value || !lng.value) return;
     var url = fieldset.dataset.wardAt + "?" + new URLSearchParams({ lat: lat.value, lng: lng.value });
-    var suffix = accuracy ? " (accurate to about " + Math.round(accuracy) + " m)" : "";
+    var suffix = accuracy ? " " + text.accuracy.replace("%(metres)s", Math.round(accuracy)) : "";
     fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) { return response.json(); })
       .then(function (data) {
@@ -26,15 +27,13 @@
         if (option) {
           ward.value = String(data.ward.id);
           source.value = "location";
-          status.textContent = "Location added" + suffix + ": " + data.ward.label +
-            ". If that is not the right ward, choose another below.";
+          status.textContent = text.added + suffix + ": " + data.ward.label + ". " + text.wrongWard;
         } else {
-          status.textContent = "Location added" + suffix + ". " +
-            (data.message || "Choose the ward below.");
+          status.textContent = text.added + suffix + ". " + text.chooseWard;
         }
       })
       .catch(function () {
-        status.textContent = "Location added" + suffix + ". Choose the ward below.";
+        status.textContent = text.added + suffix + ". " + text.chooseWard;
       });
   }
 
@@ -46,7 +45,7 @@
   if (!navigator.geolocation) return;
   button.hidden = false;
   button.addEventListener("click", function () {
-    status.textContent = "Finding your location…";
+    status.textContent = text.finding;
     button.disabled = true;
     navigator.geolocation.getCurrentPosition(
       function (position) {
@@ -56,8 +55,7 @@
         fillWard(position.coords.accuracy);
       },
       function (error) {
-        status.textContent = "Could not get your location (" + error.message +
-          "). Describe the place instead.";
+        status.textContent = text.failed.replace("%(reason)s", error.message);
         button.disabled = false;
       },
       { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 }

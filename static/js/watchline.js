@@ -20,7 +20,7 @@
     var el = document.getElementById("live-state");
     if (!el) return;
     el.classList.toggle("down", !up);
-    el.textContent = up ? "Live" : "Offline – reconnecting…";
+    el.textContent = up ? el.dataset.live : el.dataset.offline;
     document.body.classList.toggle("live-down", !up);
   }
 

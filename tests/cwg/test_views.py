@@ -59,6 +59,22 @@ def test_errors_sit_beside_their_fields_and_the_input_is_kept(client):
     assert not CommunityWatchGroup.objects.exists()
 
 
+def test_the_second_representative_is_not_marked_required_in_the_page(client):
+    import re
+
+    def required(body, prefix):
+        return re.findall(rf'<input[^>]*name="{prefix}-\w+"[^>]*required', body)
+
+    body = client.get(reverse("cwg:apply")).content.decode()
+    assert len(required(body, "rep1")) == 4 and required(body, "rep2") == []
+    body = client.post(reverse("cwg:apply"), application(**{"cwg-name": ""})).content.decode()
+    assert required(body, "rep2") == []
+    data = application(**{"rep2-first_name": "Half filled"})
+    body = client.post(reverse("cwg:apply"), data).content.decode()
+    assert required(body, "rep2") == []
+    assert body.count('class="field-error"') == 3  # the second one's other fields
+
+
 def test_a_second_representative_is_optional_but_must_differ(client):
     data = application(
         **{
@@ -202,14 +218,31 @@ def test_a_representative_replaces_the_other_one(client, django_capture_on_commi
         "phone": "083 765 4321",
         "email": "nomsa@example.org",
     }
+    response = client.post(reverse("cwg:replace"), data)
+    assert "This field is required." in response.content.decode()
+    assert rep.cwg.representatives.active().get(seat=1) == old
+
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("cwg:replace"), data, follow=True)
+        response = client.post(reverse("cwg:replace"), data | {"confirm": "on"}, follow=True)
     assert "Nomsa Khumalo now holds seat 1." in response.content.decode()
     old.refresh_from_db()
     assert not old.active
     new = rep.cwg.representatives.active().get(seat=1)
     assert new.user.email == "nomsa@example.org" and new.user.is_active
     assert mail.outbox[0].to == ["nomsa@example.org"] and "/accounts/reset/" in mail.outbox[0].body
+
+
+def test_replacing_is_a_confirmed_step_and_inviting_needs_no_confirmation(client):
+    rep = factories.RepresentativeFactory(seat=1)
+    client.force_login(rep.user)
+    body = client.get(reverse("cwg:portal")).content.decode()
+    assert "<summary>Invite a second representative…</summary>" in body
+    assert 'name="confirm"' not in body
+    other = factories.RepresentativeFactory(seat=2, cwg=rep.cwg)
+    body = client.get(reverse("cwg:portal")).content.decode()
+    assert f"<summary>Replace {other.name}…</summary>" in body
+    assert f"Yes: {other.name} will no longer speak for the group." in body
+    assert "<details>" in body  # closed until the representative opens it
 
 
 def test_replace_errors_keep_the_input_and_change_nothing(client):

@@ -46,6 +46,11 @@ def test_an_alert_reaches_the_wards_cwg_live_and_its_acknowledgement_reaches_the
     outside = factories.RepresentativeFactory(cwg__name="Far Watch", cwg__wards=[far_ward])
     factories.OperatorFactory(username="op-alerts")
     inside_page, outside_page = phone(inside), phone(outside)
+    # The representative asks for sound and vibration on new alerts (kept on the phone).
+    inside_page.evaluate("navigator.vibrate = (p) => { window.vibrated = p; return true; }")
+    inside_page.get_by_label("Sound and vibration for new alerts").check()
+    assert inside_page.evaluate("localStorage.getItem('watchline.alertSound')") == "on"
+    title = inside_page.title()
 
     login(page, "op-alerts")
     # From the confirmed incident to the prefilled form in one click.
@@ -85,8 +90,11 @@ def test_an_alert_reaches_the_wards_cwg_live_and_its_acknowledgement_reaches_the
     expect(banner).to_have_count(1)
     expect(banner).to_have_class(re.compile(r"alert-banner emergency"))
     expect(banner).to_contain_text("Two suspects fled on foot")
+    expect(inside_page).to_have_title(f"(1) New alert · {title}")
+    assert inside_page.evaluate("window.vibrated") == [300, 150, 300]
     banner.get_by_role("button", name="Acknowledge").click()
     expect(banner).to_contain_text("Acknowledged by Naledi")
+    expect(inside_page).to_have_title(title)
 
     expect(row).to_contain_text("Acknowledged")
     expect(row).to_contain_text("Naledi")

@@ -88,10 +88,16 @@ def test_a_representative_replaces_the_other_one_on_a_phone(browser, live_url, l
     phone = browser.new_context(viewport={"width": 390, "height": 844})
     portal = phone.new_page()
     login(portal, rep.user.username)
+    portal.get_by_text(f"Replace {other.name}…").click()
     portal.get_by_label("First name").fill("Nomsa")
     portal.get_by_label("Last name").fill("Khumalo")
     portal.get_by_label("Phone").fill("083 765 4321")
     portal.get_by_label("Email").fill("nomsa@example.org")
+    portal.get_by_role("button", name=f"Replace {other.name}").click()
+    # Not confirmed: nothing changes, what was typed stays.
+    expect(portal.get_by_label("First name")).to_have_value("Nomsa")
+    expect(portal.locator("#cwg-seats")).to_contain_text(other.name)
+    portal.get_by_label(f"Yes: {other.name} will no longer speak for the group.").check()
     portal.get_by_role("button", name=f"Replace {other.name}").click()
 
     expect(portal.get_by_text("Nomsa Khumalo now holds seat 2.")).to_be_visible()

@@ -86,8 +86,9 @@ def test_the_form_reads_no_ward_or_category_list_once_cached(
     rep_client, django_assert_max_num_queries
 ):
     rep_client.get(NEW)
-    # The session, the user, their groups, their seat, and their CWG's first ward.
-    with django_assert_max_num_queries(5) as captured:
+    # The session, the user, their groups, their seat, their CWG's first ward, and its current
+    # alerts (shown on every representative page).
+    with django_assert_max_num_queries(6) as captured:
         html = rep_client.get(NEW).content.decode()
     assert not any('FROM "reports_category"' in q["sql"] for q in captured.captured_queries)
     assert html.count("<option") >= 116 and 'name="category"' in html

@@ -109,7 +109,7 @@ def test_a_suspended_cwgs_representative_is_told_why(client):
     client.force_login(rep.user)
     for response in (client.get(NEW), client.post(NEW, form_data())):
         assert response.status_code == 403
-        assert "only approved groups may send reports" in response.content.decode()
+        assert "Only approved groups may send reports" in response.content.decode()
         assert "Reason: Hoax reports" in response.content.decode()
     assert not Report.objects.exists()
 

@@ -112,6 +112,7 @@ EXPECTED = {
     "cwg:portal": entry(REPS),
     "cwg:portal_status": entry(REPS),
     "cwg:replace": post_only(REPS),
+    "cwg:language": both(REPS),
     "cwg:ward_outlines": entry(WARD_READERS),
     "cwg:ward_at": entry(WARD_READERS),
     # Reports
