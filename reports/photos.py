@@ -183,4 +183,3 @@ def _encoded(pixels, image_format):
     out = io.BytesIO()
     pixels.save(out, image_format, **({"quality": 85} if image_format != "PNG" else {}))
     return ContentFile(out.getvalue())
-
