@@ -3,17 +3,14 @@ WebSockets) that runs in a forked process on the test database."""
 
 import email
 import os
-from functools import partial
 
 import pytest
 from asgiref.sync import SyncToAsync
-from channels.testing.live import make_application, set_database_connection
-from daphne.testing import DaphneProcess
-from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 from django.test import override_settings
 
 from tests import factories
 from tests.conftest import CHROMIUM, chromium_available
+from tests.e2e.servers import start_live_server
 
 IMMEDIATE_TASKS = "django_tasks.backends.immediate.ImmediateBackend"
 
@@ -73,15 +70,7 @@ def live_server_process(django_db_setup, django_db_blocker, mail_dir):
     if "localhost" not in settings.ALLOWED_HOSTS:
         settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost", "127.0.0.1"]
     with django_db_blocker.unblock():
-        process = DaphneProcess(
-            "localhost",
-            partial(make_application, static_wrapper=ASGIStaticFilesHandler),
-            setup=set_database_connection,
-        )
-        process.start()
-        if not process.ready.wait(timeout=30):
-            process.terminate()
-            raise RuntimeError("the live Daphne server did not start")
+        process = start_live_server()
     yield f"http://localhost:{process.port.value}"
     process.terminate()
     process.join(timeout=10)

@@ -4,18 +4,15 @@ and an alert sent by an operator reaches the stand-in; the representative's butt
 as acknowledged on the alert's page, live."""
 
 import re
-from functools import partial
 
 import pytest
-from channels.testing.live import make_application, set_database_connection
-from daphne.testing import DaphneProcess
-from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 from django.test import override_settings
 from playwright.sync_api import expect
 
 from reports.models import Report
 from reports.whatsapp import standin as wa
 from tests import factories
+from tests.e2e.servers import start_live_server
 
 PHONE_NUMBER_ID = "1055500001"
 SECRET = "journey-app-secret"
@@ -39,15 +36,7 @@ def line_server(live_server_process, django_db_blocker):
     line.enable()
     try:
         with django_db_blocker.unblock():
-            process = DaphneProcess(
-                "localhost",
-                partial(make_application, static_wrapper=ASGIStaticFilesHandler),
-                setup=set_database_connection,
-            )
-            process.start()
-            if not process.ready.wait(timeout=30):
-                process.terminate()
-                raise RuntimeError("the live Daphne server did not start")
+            process = start_live_server()
     finally:
         line.disable()
     url = f"http://localhost:{process.port.value}"

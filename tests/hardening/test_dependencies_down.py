@@ -54,17 +54,30 @@ def test_with_redis_down_a_report_is_accepted_and_the_outage_logged(
     assert "live update to" in caplog.text
 
 
+def _close(connection):
+    connection.close()
+    if hasattr(connection, "close_pool"):
+        connection.close_pool()
+
+
 @pytest.fixture
 def database_down(transactional_db):
-    """The default database pointed somewhere it cannot be reached, then restored."""
-    connection.close()
+    """The default database pointed somewhere it cannot be reached, then restored (with its
+    pool, on PostgreSQL: a pool opened before would keep serving the reachable database)."""
+    _close(connection)
     saved = dict(connection.settings_dict)
     if connection.vendor == "sqlite":
         connection.settings_dict["NAME"] = "/nonexistent-watchline-dir/db.sqlite3"
     else:
         connection.settings_dict.update(HOST="127.0.0.1", PORT=str(closed_port()))
+        if "pool" in connection.settings_dict["OPTIONS"]:  # a request waits this long for it
+            pool = connection.settings_dict["OPTIONS"]["pool"]
+            connection.settings_dict["OPTIONS"] = {
+                **connection.settings_dict["OPTIONS"],
+                "pool": {**pool, "timeout": 1.0},
+            }
     yield
-    connection.close()
+    _close(connection)
     connection.settings_dict.clear()
     connection.settings_dict.update(saved)
 
