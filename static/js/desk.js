@@ -104,7 +104,7 @@
 
   function typing(target) {
     if (!target || !target.closest) return false;
-    return Boolean(target.isContentEditable || target.closest("input, textarea, select, dialog"));
+    return Boolean(target.isContentEditable || target.closest("input, textarea, select, dialog[open]"));
   }
 
   var KEYS = {
@@ -138,12 +138,15 @@
     if (opener) KEYS["?"]();
   });
 
-  // Keep the selection and the ages across queue reloads and live rows.
-  document.addEventListener("htmx:afterSettle", function () {
+  // Keep the selection and the ages across queue reloads and live rows (a live row arrives
+  // as an out-of-band swap, which settles without htmx:afterSettle on the queue).
+  function keepSelection() {
     var row = selected();
     if (row) row.classList.add("is-selected");
     tick();
-  });
+  }
+  document.addEventListener("htmx:afterSettle", keepSelection);
+  document.addEventListener("htmx:oobAfterSwap", keepSelection);
   document.addEventListener("htmx:load", tick);
   document.addEventListener("DOMContentLoaded", function () {
     setUpSidePanel();
