@@ -4,12 +4,11 @@ through triage, and a GET whose ward and
 category lists come from the cache. Transactional, so the count is the production one (no test
 savepoints) and the on-commit rendering is counted too."""
 
-import uuid
-
 import pytest
 
 from reports.models import Report
 from tests import factories
+from tests.reports.test_views import form_data
 
 NEW = "/reports/new/"
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -22,18 +21,7 @@ def _catalogue_cache(settings):
 
 
 def posted(**changes):
-    data = {
-        "category": factories.CategoryFactory(slug="fire").pk,
-        "description": "Shack fire spreading",
-        "location_text": "Corner of Lansdowne Rd & 5th Ave",
-        "ward": factories.WardFactory(number=1).pk,
-        "latitude": "-33.95",
-        "longitude": "18.47",
-        "observed_at": "2024-11-01T10:15",
-        "source": "eyewitness",
-        "urgency": "urgent",
-        "client_token": str(uuid.uuid4()),
-    }
+    data = form_data(description="Shack fire spreading", urgency="urgent", people_count="")
     data["ward_offered"] = data["ward"]  # as the form renders it
     return data | changes
 
